@@ -1,0 +1,6 @@
+import { DataSource } from 'typeorm';
+import { loadConfig } from './src/config/app-config.js';
+import { buildDataSourceOptions } from './src/database/data-source-options.js';
+
+/** The data source of the TypeORM CLI (`npm run migration:*`), built like the app's. */
+export default new DataSource(buildDataSourceOptions(loadConfig()).options);

@@ -1,0 +1,92 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Post } from '@nestjs/common';
+import { ApiBearerAuth, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { AppError } from '../common/errors/app-error.js';
+import { ErrorCode } from '../common/errors/error-code.js';
+import { ApiErrors } from '../common/http/api-errors.decorator.js';
+import { CurrentPrincipal, CurrentRequestContext, type Principal, type RequestContext } from '../common/http/principal.js';
+import { Public } from '../common/http/public.decorator.js';
+import { AuthService } from './auth.service.js';
+import { LoginDto, LoginResponseDto, RefreshDto, RegisterDto } from './dto/auth.dto.js';
+import { MeDto, SessionListDto } from './dto/me.dto.js';
+
+const sessionId = new ParseUUIDPipe({
+  version: '4',
+  exceptionFactory: () =>
+    new AppError(ErrorCode.VALIDATION_FAILED, 'The session id must be a UUID', [{ field: 'id', problem: 'must be a UUID' }]),
+});
+
+@ApiTags('Auth')
+@Controller('api/auth')
+export class AuthController {
+  constructor(private readonly auth: AuthService) {}
+
+  @Public()
+  @Post('register')
+  @ApiOperation({ summary: 'Register a user (self-service), answered with a login' })
+  @ApiCreatedResponse({ type: LoginResponseDto })
+  @ApiErrors(ErrorCode.SELF_SERVICE_DISABLED, ErrorCode.EMAIL_ALREADY_EXISTS)
+  register(@Body() dto: RegisterDto, @CurrentRequestContext() context: RequestContext): Promise<LoginResponseDto> {
+    return this.auth.register(dto, context);
+  }
+
+  @Public()
+  @Post('login')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Log in with email and password' })
+  @ApiOkResponse({ type: LoginResponseDto })
+  @ApiErrors(ErrorCode.INVALID_CREDENTIALS)
+  login(@Body() dto: LoginDto, @CurrentRequestContext() context: RequestContext): Promise<LoginResponseDto> {
+    return this.auth.login(dto, context);
+  }
+
+  @Public()
+  @Post('refresh')
+  @HttpCode(200)
+  @ApiOperation({
+    summary: 'Exchange a refresh token for a new login',
+    description: 'The refresh token is single-use. Presenting one that was already exchanged ends the whole session.',
+  })
+  @ApiOkResponse({ type: LoginResponseDto })
+  @ApiErrors(ErrorCode.UNAUTHENTICATED)
+  refresh(@Body() dto: RefreshDto, @CurrentRequestContext() context: RequestContext): Promise<LoginResponseDto> {
+    return this.auth.refresh(dto.refreshToken, context);
+  }
+
+  @Post('logout')
+  @HttpCode(204)
+  @ApiBearerAuth()
+  @ApiOperation({ summary: 'End the session of the bearer token' })
+  @ApiNoContentResponse({ description: 'The session is revoked; its tokens stop working at once' })
+  @ApiErrors(ErrorCode.UNAUTHENTICATED)
+  logout(@CurrentPrincipal() principal: Principal): Promise<void> {
+    return this.auth.logout(principal);
+  }
+
+  @Get('me')
+  @ApiBearerAuth()
+  @ApiOperation({ summary: 'The caller and their memberships' })
+  @ApiOkResponse({ type: MeDto })
+  @ApiErrors(ErrorCode.UNAUTHENTICATED)
+  me(@CurrentPrincipal() principal: Principal): Promise<MeDto> {
+    return this.auth.me(principal);
+  }
+
+  @Get('sessions')
+  @ApiBearerAuth()
+  @ApiOperation({ summary: "The caller's live sessions" })
+  @ApiOkResponse({ type: SessionListDto })
+  @ApiErrors(ErrorCode.UNAUTHENTICATED)
+  sessions(@CurrentPrincipal() principal: Principal): Promise<SessionListDto> {
+    return this.auth.listSessions(principal);
+  }
+
+  @Delete('sessions/:id')
+  @HttpCode(204)
+  @ApiBearerAuth()
+  @ApiOperation({ summary: 'Revoke one of the caller\'s sessions' })
+  @ApiNoContentResponse({ description: 'Revoked' })
+  @ApiErrors(ErrorCode.UNAUTHENTICATED, ErrorCode.SESSION_NOT_FOUND)
+  revokeSession(@CurrentPrincipal() principal: Principal, @Param('id', sessionId) id: string): Promise<void> {
+    return this.auth.revokeSession(principal, id);
+  }
+}

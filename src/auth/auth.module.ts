@@ -1,0 +1,26 @@
+import { Module } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
+import { MembershipsModule } from '../memberships/memberships.module.js';
+import { UsersModule } from '../users/users.module.js';
+import { AuthController } from './auth.controller.js';
+import { AuthService } from './auth.service.js';
+import { AccessTokenGuard } from './guards/access-token.guard.js';
+import { PlatformAdminGuard } from './guards/platform-admin.guard.js';
+import { AccessTokenService } from './jwt.service.js';
+import { PasswordsService } from './passwords.service.js';
+import { SessionsService } from './sessions.service.js';
+
+@Module({
+  imports: [UsersModule, MembershipsModule],
+  controllers: [AuthController],
+  providers: [
+    AuthService,
+    PasswordsService,
+    SessionsService,
+    AccessTokenService,
+    PlatformAdminGuard,
+    { provide: APP_GUARD, useClass: AccessTokenGuard },
+  ],
+  exports: [PasswordsService, SessionsService, AccessTokenService],
+})
+export class AuthModule {}

@@ -1,0 +1,127 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { DataSource } from 'typeorm';
+import { AuditService } from '../audit/audit.service.js';
+import { Clock } from '../common/clock/clock.js';
+import { AppError } from '../common/errors/app-error.js';
+import { ErrorCode } from '../common/errors/error-code.js';
+import type { Principal, RequestContext } from '../common/http/principal.js';
+import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
+import { MembershipsService } from '../memberships/memberships.service.js';
+import { toUserDto } from '../users/dto/user.dto.js';
+import { User } from '../users/user.entity.js';
+import { UsersService } from '../users/users.service.js';
+import type { LoginDto, LoginResponseDto, RegisterDto } from './dto/auth.dto.js';
+import type { MeDto, SessionListDto } from './dto/me.dto.js';
+import { AccessTokenService } from './jwt.service.js';
+import { PasswordsService } from './passwords.service.js';
+import { type IssuedSession, SessionsService } from './sessions.service.js';
+
+const INVALID_CREDENTIALS = 'Invalid email or password';
+
+@Injectable()
+export class AuthService {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly clock: Clock,
+    private readonly users: UsersService,
+    private readonly passwords: PasswordsService,
+    private readonly sessions: SessionsService,
+    private readonly accessTokens: AccessTokenService,
+    private readonly memberships: MembershipsService,
+    private readonly audit: AuditService,
+  ) {}
+
+  /** Self-service registration of a user without an account; answers with a login. */
+  async register(dto: RegisterDto, context: RequestContext): Promise<LoginResponseDto> {
+    if (!this.config.selfServiceSignup) {
+      throw new AppError(ErrorCode.SELF_SERVICE_DISABLED, 'Self-service registration is disabled');
+    }
+    const passwordHash = await this.passwords.hash(dto.password);
+    const { user, session } = await this.dataSource.transaction(async (em) => {
+      const user = await this.users.create(em, {
+        email: dto.email,
+        passwordHash,
+        firstName: dto.firstName,
+        lastName: dto.lastName,
+        status: 'active',
+      });
+      await this.audit.record(em, { userId: user.id }, context, {
+        action: 'user.registered',
+        targetType: 'user',
+        targetId: user.id,
+      });
+      const session = await this.sessions.start(em, user.id, context);
+      return { user, session };
+    });
+    return this.loginResponse(user, session);
+  }
+
+  /**
+   * Unknown email, wrong password, invited user without a password and disabled user all answer
+   * the same 401, after the same argon2 work.
+   */
+  async login(dto: LoginDto, context: RequestContext): Promise<LoginResponseDto> {
+    const user = await this.users.findByEmail(dto.email);
+    const matches = await this.passwords.verify(user?.passwordHash, dto.password);
+    if (!user || !matches || user.status !== 'active') {
+      throw new AppError(ErrorCode.INVALID_CREDENTIALS, INVALID_CREDENTIALS);
+    }
+    const session = await this.dataSource.transaction(async (em) => {
+      user.lastLoginAt = this.clock.now();
+      await em.getRepository(User).update({ id: user.id }, { lastLoginAt: user.lastLoginAt });
+      return this.sessions.start(em, user.id, context);
+    });
+    return this.loginResponse(user, session);
+  }
+
+  async refresh(refreshToken: string, context: RequestContext): Promise<LoginResponseDto> {
+    const session = await this.sessions.rotate(refreshToken, context);
+    const user = session && (await this.users.findById(session.userId));
+    if (!session || !user) throw new AppError(ErrorCode.UNAUTHENTICATED, 'The refresh token is not valid');
+    return this.loginResponse(user, session);
+  }
+
+  async logout(principal: Principal): Promise<void> {
+    if (principal.sessionId) await this.sessions.revoke(principal.userId, principal.sessionId, 'logout');
+  }
+
+  async me(principal: Principal): Promise<MeDto> {
+    const [user, memberships] = await Promise.all([
+      this.users.findById(principal.userId),
+      this.memberships.listForUser(principal.userId),
+    ]);
+    if (!user) throw new AppError(ErrorCode.UNAUTHENTICATED, 'The user no longer exists');
+    return { ...toUserDto(user), memberships };
+  }
+
+  async listSessions(principal: Principal): Promise<SessionListDto> {
+    const sessions = await this.sessions.listLive(principal.userId);
+    const value = sessions.map((s) => ({
+      id: s.id,
+      createdAt: s.createdAt.toISOString(),
+      lastUsedAt: s.lastUsedAt.toISOString(),
+      expiresAt: s.expiresAt.toISOString(),
+      userAgent: s.userAgent,
+      ip: s.ip,
+      current: s.id === principal.sessionId,
+    }));
+    return { value, count: value.length };
+  }
+
+  async revokeSession(principal: Principal, sessionId: string): Promise<void> {
+    const revoked = await this.sessions.revoke(principal.userId, sessionId, 'revoked');
+    if (!revoked) throw new AppError(ErrorCode.SESSION_NOT_FOUND, 'No live session with this id');
+  }
+
+  private loginResponse(user: User, session: IssuedSession): LoginResponseDto {
+    return {
+      accessToken: this.accessTokens.sign({ userId: user.id, sessionId: session.sessionId }),
+      refreshToken: session.refreshToken,
+      tokenType: 'Bearer',
+      expiresIn: this.accessTokens.ttlSeconds,
+      user: toUserDto(user),
+    };
+  }
+}

@@ -1,0 +1,130 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { randomUUID } from 'node:crypto';
+import type { DataSource, EntityManager } from 'typeorm';
+import { Clock } from '../common/clock/clock.js';
+import type { Principal, RequestContext } from '../common/http/principal.js';
+import { randomSecret, sha256Hex } from '../common/security/secrets.js';
+import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
+import { Session } from './session.entity.js';
+
+const REFRESH_TOKEN_PREFIX = 'acs_rt_';
+
+export interface IssuedSession {
+  sessionId: string;
+  userId: number;
+  refreshToken: string;
+}
+
+export interface SessionView {
+  id: string;
+  createdAt: Date;
+  lastUsedAt: Date;
+  expiresAt: Date;
+  userAgent: string | null;
+  ip: string | null;
+}
+
+/**
+ * Login sessions and their refresh tokens. Each refresh rotates the token in one statement;
+ * a rotated token presented again revokes its whole family (RFC 9700, 4.14.2).
+ */
+@Injectable()
+export class SessionsService {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly clock: Clock,
+  ) {}
+
+  async start(em: EntityManager, userId: number, context: RequestContext): Promise<IssuedSession> {
+    const now = this.clock.now();
+    const refreshToken = randomSecret(REFRESH_TOKEN_PREFIX);
+    const id = randomUUID();
+    await em.getRepository(Session).insert({
+      id,
+      userId,
+      familyId: id,
+      refreshTokenHash: sha256Hex(refreshToken),
+      createdAt: now,
+      lastUsedAt: now,
+      expiresAt: this.refreshExpiry(now),
+      userAgent: context.userAgent,
+      ip: context.ip,
+    });
+    return { sessionId: id, userId, refreshToken };
+  }
+
+  /**
+   * Exchanges a live refresh token for a new one, atomically: the old row is revoked and its
+   * successor inserted by one statement, so two concurrent refreshes cannot both succeed. A
+   * disabled user's refresh only revokes. Returns null when the token is not live.
+   */
+  async rotate(refreshToken: string, context: RequestContext): Promise<IssuedSession | null> {
+    if (!refreshToken.startsWith(REFRESH_TOKEN_PREFIX)) return null;
+    const now = this.clock.now();
+    const hash = sha256Hex(refreshToken);
+    const next = randomSecret(REFRESH_TOKEN_PREFIX);
+    const rows: { id: string; user_id: number }[] = await this.dataSource.query(
+      `WITH old AS (
+         UPDATE sessions SET revoked_at = $2, revoked_reason = 'rotated'
+          WHERE refresh_token_hash = $1 AND revoked_at IS NULL AND expires_at > $2
+          RETURNING user_id, family_id, created_at)
+       INSERT INTO sessions (id, user_id, family_id, refresh_token_hash, created_at, last_used_at, expires_at, user_agent, ip)
+       SELECT $3, old.user_id, old.family_id, $4, old.created_at, $2, $5, $6, $7
+         FROM old JOIN users u ON u.id = old.user_id AND u.status = 'active'
+       RETURNING id, user_id`,
+      [hash, now, randomUUID(), sha256Hex(next), this.refreshExpiry(now), context.userAgent, context.ip],
+    );
+    if (rows.length === 1) return { sessionId: rows[0].id, userId: rows[0].user_id, refreshToken: next };
+
+    // Not live. If it was rotated away, someone replays it: end the whole family.
+    await this.dataSource.query(
+      `UPDATE sessions SET revoked_at = $2, revoked_reason = 'reuse'
+        WHERE revoked_at IS NULL
+          AND family_id IN (SELECT family_id FROM sessions WHERE refresh_token_hash = $1 AND revoked_reason = 'rotated')`,
+      [hash, now],
+    );
+    return null;
+  }
+
+  /** Revokes one live session of the user; false when there is none with that id. */
+  async revoke(userId: number, sessionId: string, reason: string): Promise<boolean> {
+    const [, affected] = await this.dataSource.query(
+      `UPDATE sessions SET revoked_at = $3, revoked_reason = $4
+        WHERE id = $1 AND user_id = $2 AND revoked_at IS NULL`,
+      [sessionId, userId, this.clock.now(), reason],
+    );
+    return affected === 1;
+  }
+
+  async listLive(userId: number): Promise<SessionView[]> {
+    return this.dataSource.getRepository(Session).query(
+      `SELECT id, created_at AS "createdAt", last_used_at AS "lastUsedAt", expires_at AS "expiresAt",
+              user_agent AS "userAgent", ip
+         FROM sessions
+        WHERE user_id = $1 AND revoked_at IS NULL AND expires_at > $2
+        ORDER BY last_used_at DESC`,
+      [userId, this.clock.now()],
+    );
+  }
+
+  /**
+   * The principal behind an access token, in one indexed query: the session must be live and
+   * the user active. This runs on every authenticated request.
+   */
+  async resolvePrincipal(sessionId: string, userId: number): Promise<Principal | null> {
+    const rows: { id: number; email: string; is_admin: boolean }[] = await this.dataSource.query(
+      `SELECT u.id, u.email, u.is_admin
+         FROM sessions s JOIN users u ON u.id = s.user_id
+        WHERE s.id = $1 AND s.user_id = $2 AND s.revoked_at IS NULL AND s.expires_at > $3 AND u.status = 'active'`,
+      [sessionId, userId, this.clock.now()],
+    );
+    const row = rows[0];
+    return row ? { userId: row.id, email: row.email, isAdmin: row.is_admin, sessionId } : null;
+  }
+
+  private refreshExpiry(now: Date): Date {
+    return new Date(now.getTime() + this.config.jwt.refreshTtl * 1000);
+  }
+}

@@ -1,0 +1,70 @@
+import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, Logger } from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
+import { AppError, type ErrorBody } from './app-error.js';
+import { ErrorCode, STATUS_OF } from './error-code.js';
+import { mapDatabaseError } from './unique-violation.js';
+
+/** Errors raised by Fastify itself (body parsing, limits), before any handler runs. */
+const FASTIFY_ERRORS: Record<string, [ErrorCode, string]> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: [ErrorCode.PAYLOAD_TOO_LARGE, 'The request body is larger than 100 KB'],
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: [ErrorCode.UNSUPPORTED_MEDIA_TYPE, 'The request body must be application/json'],
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: [ErrorCode.VALIDATION_FAILED, 'The Content-Length does not match the body'],
+  FST_ERR_CTP_EMPTY_JSON_BODY: [ErrorCode.VALIDATION_FAILED, 'The request body is empty but declared as JSON'],
+  FST_ERR_CTP_INVALID_JSON_BODY: [ErrorCode.VALIDATION_FAILED, 'The request body is not valid JSON'],
+};
+
+const HTTP_STATUS_CODES: Record<number, ErrorCode> = {
+  400: ErrorCode.VALIDATION_FAILED,
+  401: ErrorCode.UNAUTHENTICATED,
+  403: ErrorCode.UNAUTHORIZED,
+  404: ErrorCode.NOT_FOUND,
+  405: ErrorCode.METHOD_NOT_ALLOWED,
+  413: ErrorCode.PAYLOAD_TOO_LARGE,
+  415: ErrorCode.UNSUPPORTED_MEDIA_TYPE,
+  429: ErrorCode.TOO_MANY_REQUESTS,
+};
+
+const logger = new Logger('Errors');
+
+/** Turns any error into the API's error body. Unknown errors become 500 `INTERNAL`, logged here only. */
+export function toErrorBody(error: unknown): ErrorBody {
+  if (error instanceof AppError) {
+    return { statusCode: error.status, code: error.code, message: error.message, ...(error.details && { details: error.details }) };
+  }
+  const database = mapDatabaseError(error);
+  if (database) return { statusCode: STATUS_OF[database.code], code: database.code, message: database.message };
+
+  // Nest wraps Fastify's own errors (body parsing, limits) in an HttpException with the original as cause.
+  const cause = error instanceof HttpException ? error.cause : error;
+  const fastifyCode = (cause as { code?: unknown } | undefined)?.code;
+  if (typeof fastifyCode === 'string' && FASTIFY_ERRORS[fastifyCode]) {
+    const [code, message] = FASTIFY_ERRORS[fastifyCode];
+    return { statusCode: STATUS_OF[code], code, message };
+  }
+  if (typeof fastifyCode === 'string' && fastifyCode.startsWith('FST_ERR_CTP_')) {
+    return { statusCode: 400, code: ErrorCode.VALIDATION_FAILED, message: 'The request body could not be read' };
+  }
+  if (fastifyCode === 'FST_ERR_BAD_URL') {
+    return { statusCode: 400, code: ErrorCode.VALIDATION_FAILED, message: 'The URL is malformed' };
+  }
+
+  const status = error instanceof HttpException ? error.getStatus() : (error as { statusCode?: unknown })?.statusCode;
+  if (typeof status === 'number' && status >= 400 && status < 500) {
+    const code = HTTP_STATUS_CODES[status] ?? ErrorCode.VALIDATION_FAILED;
+    const message = status === 404 ? 'No such route' : (error as Error).message || 'Bad request';
+    return { statusCode: STATUS_OF[code], code, message };
+  }
+
+  logger.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
+  return { statusCode: 500, code: ErrorCode.INTERNAL, message: 'Internal server error' };
+}
+
+/** The global exception filter: every error leaves the service in one shape. */
+@Catch()
+export class ErrorFilter implements ExceptionFilter {
+  catch(error: unknown, host: ArgumentsHost): void {
+    const reply = host.switchToHttp().getResponse<FastifyReply>();
+    const body = toErrorBody(error);
+    if (!reply.sent) void reply.status(body.statusCode).header('cache-control', 'no-store').send(body);
+  }
+}

@@ -1,0 +1,52 @@
+import { describe, expect, it } from '@jest/globals';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadConfig } from './app-config.js';
+
+const secret = 's'.repeat(32);
+
+describe('loadConfig', () => {
+  it('applies the documented defaults', () => {
+    const config = loadConfig({ JWT_SECRET: secret });
+    expect(config.http).toEqual({ host: '0.0.0.0', port: 3000, trustProxy: false });
+    expect(config.jwt.accessTtl).toBe(900);
+    expect(config.jwt.refreshTtl).toBe(30 * 86400);
+    expect(config.database.url).toBeUndefined();
+    expect(config.database.migrationsRun).toBe(true);
+    expect(config.selfServiceSignup).toBe(true);
+    expect(Object.isFrozen(config.jwt)).toBe(true);
+  });
+
+  it.each([
+    ['PORT', 'eighty', /PORT must be an integer/],
+    ['PORT', '70000', /PORT must be between 0 and 65535/],
+    ['DATABASE_URL', 'mysql://localhost/db', /DATABASE_URL must use postgres: or postgresql:/],
+    ['JWT_ACCESS_TTL', '1h', /JWT_ACCESS_TTL must be between 1 s and 900 s/],
+    ['SELF_SERVICE_SIGNUP', 'yes', /SELF_SERVICE_SIGNUP must be true or false/],
+    ['NODE_ENV', 'staging', /NODE_ENV must be one of/],
+    ['JWT_SECRET', 'short', /JWT_SECRET must be at least 32 bytes/],
+  ])('stops on a bad %s with a message naming it', (name, value, message) => {
+    expect(() => loadConfig({ JWT_SECRET: secret, [name]: value })).toThrow(message);
+  });
+
+  it('reads durations in s, m, h and d', () => {
+    expect(loadConfig({ JWT_SECRET: secret, JWT_ACCESS_TTL: '5m', JWT_REFRESH_TTL: '7d' }).jwt).toMatchObject({
+      accessTtl: 300,
+      refreshTtl: 7 * 86400,
+    });
+  });
+
+  it('requires JWT_SECRET in production', () => {
+    expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/JWT_SECRET is required when NODE_ENV=production/);
+  });
+
+  it('outside production, creates a secret under the data folder once and keeps it', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'config-spec-'));
+    const first = loadConfig({ DATA_DIR: dir }).jwt.secret;
+    const second = loadConfig({ DATA_DIR: dir }).jwt.secret;
+    expect(first.length).toBe(32);
+    expect(second.equals(first)).toBe(true);
+    expect(readFileSync(join(dir, 'jwt-secret'), 'utf8').length).toBeGreaterThan(40);
+  });
+});

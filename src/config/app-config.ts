@@ -1,0 +1,94 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { type Env, type RawEnv, envSchema } from './env.schema.js';
+
+export interface AppConfig {
+  readonly env: Env['NODE_ENV'];
+  readonly isTest: boolean;
+  readonly http: { readonly host: string; readonly port: number; readonly trustProxy: boolean };
+  readonly logLevel: Env['LOG_LEVEL'];
+  readonly database: {
+    /** PostgreSQL connection string; when absent the embedded database under `dataDir` is used. */
+    readonly url?: string;
+    readonly dataDir: string;
+    readonly migrationsRun: boolean;
+  };
+  readonly jwt: {
+    readonly secret: Buffer;
+    readonly issuer: string;
+    readonly audience: string;
+    /** Seconds. */
+    readonly accessTtl: number;
+    /** Seconds. */
+    readonly refreshTtl: number;
+  };
+  readonly selfServiceSignup: boolean;
+}
+
+export const APP_CONFIG = Symbol('APP_CONFIG');
+
+export class ConfigError extends Error {}
+
+/** Validates the environment and returns the typed, frozen configuration. */
+export function loadConfig(raw: RawEnv = process.env): AppConfig {
+  const env = {} as Record<string, unknown>;
+  const problems: string[] = [];
+  for (const [name, parse] of Object.entries(envSchema)) {
+    try {
+      env[name] = (parse as (value: string | undefined) => unknown)(raw[name]);
+    } catch (error) {
+      problems.push(`${name} ${(error as Error).message}`);
+    }
+  }
+  if (problems.length > 0) throw new ConfigError(`Invalid configuration: ${problems.join('; ')}`);
+  const e = env as Env;
+  const dataDir = resolve(e.DATA_DIR ?? './data');
+
+  return deepFreeze({
+    env: e.NODE_ENV,
+    isTest: e.NODE_ENV === 'test',
+    http: { host: e.HOST ?? '0.0.0.0', port: e.PORT, trustProxy: e.TRUST_PROXY },
+    logLevel: e.LOG_LEVEL,
+    database: { url: e.DATABASE_URL, dataDir, migrationsRun: e.MIGRATIONS_RUN },
+    jwt: {
+      secret: jwtSecret(e, dataDir),
+      issuer: e.JWT_ISSUER ?? 'accounts-service',
+      audience: e.JWT_AUDIENCE ?? 'accounts-service',
+      accessTtl: e.JWT_ACCESS_TTL,
+      refreshTtl: e.JWT_REFRESH_TTL,
+    },
+    selfServiceSignup: e.SELF_SERVICE_SIGNUP,
+  });
+}
+
+/**
+ * The HS256 secret: `JWT_SECRET` (at least 256 bits), or, outside production, one generated once
+ * and kept under the data folder so that sessions survive a restart.
+ */
+function jwtSecret(env: Env, dataDir: string): Buffer {
+  if (env.JWT_SECRET) {
+    const secret = Buffer.from(env.JWT_SECRET, 'utf8');
+    if (secret.length < 32) {
+      throw new ConfigError('Invalid configuration: JWT_SECRET must be at least 32 bytes (256 bits)');
+    }
+    return secret;
+  }
+  if (env.NODE_ENV === 'production') {
+    throw new ConfigError('Invalid configuration: JWT_SECRET is required when NODE_ENV=production');
+  }
+  const file = join(dataDir, 'jwt-secret');
+  if (existsSync(file)) return Buffer.from(readFileSync(file, 'utf8').trim(), 'base64url');
+  const secret = randomBytes(32);
+  mkdirSync(dataDir, { recursive: true });
+  writeFileSync(file, secret.toString('base64url'), { mode: 0o600, flag: 'wx' });
+  return secret;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object' && !Buffer.isBuffer(value)) {
+    for (const child of Object.values(value)) deepFreeze(child);
+    Object.freeze(value);
+  }
+  return value;
+}

@@ -1,0 +1,91 @@
+/**
+ * Every environment variable the service reads, in the order of `.env.example`.
+ * Each entry parses the raw string (or its absence) and throws a message naming the problem;
+ * `loadConfig()` prefixes it with the variable's name. Nothing else in the code reads `process.env`.
+ */
+type Parser<T> = (raw: string | undefined) => T;
+
+const string =
+  (fallback?: string): Parser<string | undefined> =>
+  (raw) =>
+    raw === undefined || raw === '' ? fallback : raw;
+
+const integer =
+  (fallback: number, min: number, max: number): Parser<number> =>
+  (raw) => {
+    if (raw === undefined || raw === '') return fallback;
+    if (!/^\d+$/.test(raw)) throw new Error(`must be an integer, got "${raw}"`);
+    const value = Number(raw);
+    if (value < min || value > max) throw new Error(`must be between ${min} and ${max}, got ${value}`);
+    return value;
+  };
+
+const boolean =
+  (fallback: boolean): Parser<boolean> =>
+  (raw) => {
+    if (raw === undefined || raw === '') return fallback;
+    if (raw === 'true' || raw === '1') return true;
+    if (raw === 'false' || raw === '0') return false;
+    throw new Error(`must be true or false, got "${raw}"`);
+  };
+
+const oneOf =
+  <T extends string>(values: readonly T[], fallback: T): Parser<T> =>
+  (raw) => {
+    if (raw === undefined || raw === '') return fallback;
+    if (!values.includes(raw as T)) throw new Error(`must be one of ${values.join(', ')}, got "${raw}"`);
+    return raw as T;
+  };
+
+const url =
+  (protocols: string[]): Parser<string | undefined> =>
+  (raw) => {
+    if (raw === undefined || raw === '') return undefined;
+    let parsed: URL;
+    try {
+      parsed = new URL(raw);
+    } catch {
+      throw new Error('must be a URL');
+    }
+    if (!protocols.includes(parsed.protocol)) throw new Error(`must use ${protocols.join(' or ')}`);
+    return raw;
+  };
+
+const list: Parser<string[]> = (raw) =>
+  (raw ?? '')
+    .split(',')
+    .map((item) => item.trim())
+    .filter(Boolean);
+
+/** A duration such as `900`, `900s`, `15m`, `12h` or `30d`, returned in seconds. */
+const duration =
+  (fallbackSeconds: number, maxSeconds: number): Parser<number> =>
+  (raw) => {
+    if (raw === undefined || raw === '') return fallbackSeconds;
+    const match = /^(\d+)([smhd]?)$/.exec(raw);
+    if (!match) throw new Error(`must be a duration such as 900, 15m, 12h or 30d, got "${raw}"`);
+    const unit = { '': 1, s: 1, m: 60, h: 3600, d: 86400 }[match[2] as '' | 's' | 'm' | 'h' | 'd'];
+    const seconds = Number(match[1]) * unit;
+    if (seconds < 1 || seconds > maxSeconds) throw new Error(`must be between 1 s and ${maxSeconds} s`);
+    return seconds;
+  };
+
+export const envSchema = {
+  NODE_ENV: oneOf(['development', 'production', 'test'] as const, 'development'),
+  HOST: string('0.0.0.0'),
+  PORT: integer(3000, 0, 65535),
+  LOG_LEVEL: oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, 'info'),
+  DATABASE_URL: url(['postgres:', 'postgresql:']),
+  DATA_DIR: string('./data'),
+  MIGRATIONS_RUN: boolean(true),
+  JWT_SECRET: string(),
+  JWT_ISSUER: string('accounts-service'),
+  JWT_AUDIENCE: string('accounts-service'),
+  JWT_ACCESS_TTL: duration(900, 900),
+  JWT_REFRESH_TTL: duration(30 * 86400, 365 * 86400),
+  SELF_SERVICE_SIGNUP: boolean(true),
+  TRUST_PROXY: boolean(false),
+} as const;
+
+export type RawEnv = Record<string, string | undefined>;
+export type Env = { [K in keyof typeof envSchema]: ReturnType<(typeof envSchema)[K]> };

@@ -1,0 +1,62 @@
+import type { DataSourceOptions } from 'typeorm';
+import { Account } from '../accounts/account.entity.js';
+import { AuditEvent } from '../audit/audit-event.entity.js';
+import { Session } from '../auth/session.entity.js';
+import type { AppConfig } from '../config/app-config.js';
+import { Invitation } from '../memberships/invitation.entity.js';
+import { Membership } from '../memberships/membership.entity.js';
+import { OutboxMessage } from '../outbox/outbox-message.entity.js';
+import { ApiToken } from '../tokens/api-token.entity.js';
+import { User } from '../users/user.entity.js';
+import { EmbeddedDatabase } from './embedded-database.js';
+import { InitialSchema1764050000000 } from './migrations/1764050000000-initial-schema.js';
+import { SnakeNamingStrategy } from './naming.js';
+import { TypeOrmLogger } from './typeorm-logger.js';
+
+export const ENTITIES = [User, Account, Membership, Invitation, Session, ApiToken, AuditEvent, OutboxMessage];
+export const MIGRATIONS = [InitialSchema1764050000000];
+
+export interface DatabaseSetup {
+  options: DataSourceOptions;
+  /** Set when the embedded database is used: the app closes it on shutdown. */
+  embedded?: EmbeddedDatabase;
+}
+
+/** The one place the data source is described, for the app and the TypeORM CLI alike. */
+export function buildDataSourceOptions(config: AppConfig): DatabaseSetup {
+  const common = {
+    type: 'postgres',
+    entities: ENTITIES,
+    migrations: MIGRATIONS,
+    migrationsRun: config.database.migrationsRun,
+    migrationsTableName: 'migrations',
+    migrationsTransactionMode: 'each',
+    synchronize: false,
+    namingStrategy: new SnakeNamingStrategy(),
+    uuidExtension: 'pgcrypto',
+    installExtensions: false,
+    logger: new TypeOrmLogger(),
+    maxQueryExecutionTime: 1000,
+    applicationName: 'accounts-service',
+  } as const;
+
+  if (config.database.url) {
+    return {
+      options: {
+        ...common,
+        url: config.database.url,
+        extra: { max: 10, connectionTimeoutMillis: 5000, statement_timeout: 10000 },
+      },
+    };
+  }
+
+  const embedded = new EmbeddedDatabase(config.database.dataDir);
+  return {
+    embedded,
+    options: {
+      ...common,
+      // PGlite is one connection: a pool of one, which never lets it go idle.
+      extra: { connection: embedded.connection, max: 1, idleTimeoutMillis: 0, connectionTimeoutMillis: 10000 },
+    },
+  };
+}
