@@ -24,6 +24,17 @@ export interface AppConfig {
     readonly refreshTtl: number;
   };
   readonly selfServiceSignup: boolean;
+  /** The plan of accounts created without one. */
+  readonly defaultPlan: string;
+  /** Base of the links in mails (invitations, password reset, email verification). */
+  readonly appUrl: string;
+  readonly mail: {
+    /** SMTP server; when absent, mails are written as `.eml` files under `<dataDir>/mail`. */
+    readonly smtpUrl?: string;
+    readonly from: string;
+    readonly fileDir: string;
+  };
+  readonly outbox: { readonly pollMs: number };
 }
 
 export const APP_CONFIG = Symbol('APP_CONFIG');
@@ -59,6 +70,10 @@ export function loadConfig(raw: RawEnv = process.env): AppConfig {
       refreshTtl: e.JWT_REFRESH_TTL,
     },
     selfServiceSignup: e.SELF_SERVICE_SIGNUP,
+    defaultPlan: e.DEFAULT_PLAN ?? 'free',
+    appUrl: (e.APP_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ''),
+    mail: { smtpUrl: e.SMTP_URL, from: e.MAIL_FROM ?? 'Accounts <no-reply@localhost>', fileDir: join(dataDir, 'mail') },
+    outbox: { pollMs: e.OUTBOX_POLL_MS },
   });
 }
 

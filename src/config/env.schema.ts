@@ -51,12 +51,6 @@ const url =
     return raw;
   };
 
-const list: Parser<string[]> = (raw) =>
-  (raw ?? '')
-    .split(',')
-    .map((item) => item.trim())
-    .filter(Boolean);
-
 /** A duration such as `900`, `900s`, `15m`, `12h` or `30d`, returned in seconds. */
 const duration =
   (fallbackSeconds: number, maxSeconds: number): Parser<number> =>
@@ -84,6 +78,11 @@ export const envSchema = {
   JWT_ACCESS_TTL: duration(900, 900),
   JWT_REFRESH_TTL: duration(30 * 86400, 365 * 86400),
   SELF_SERVICE_SIGNUP: boolean(true),
+  DEFAULT_PLAN: string('free'),
+  APP_URL: url(['http:', 'https:']),
+  SMTP_URL: url(['smtp:', 'smtps:']),
+  MAIL_FROM: string('Accounts <no-reply@localhost>'),
+  OUTBOX_POLL_MS: integer(1000, 50, 60000),
   TRUST_PROXY: boolean(false),
 } as const;
 
