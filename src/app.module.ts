@@ -1,5 +1,6 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
+import { AccountsModule } from './accounts/accounts.module.js';
 import { AuditModule } from './audit/audit.module.js';
 import { AuthModule } from './auth/auth.module.js';
 import { ClockModule } from './common/clock/clock.module.js';
@@ -9,6 +10,7 @@ import { ConfigModule } from './config/config.module.js';
 import { DatabaseModule } from './database/database.module.js';
 import { HealthModule } from './health/health.module.js';
 import { MembershipsModule } from './memberships/memberships.module.js';
+import { OutboxModule } from './outbox/outbox.module.js';
 import { UsersModule } from './users/users.module.js';
 
 @Module({})
@@ -21,9 +23,11 @@ export class AppModule {
         ClockModule.forRoot(config.isTest),
         DatabaseModule.forRoot(config),
         AuditModule,
+        OutboxModule,
         UsersModule,
         MembershipsModule,
         AuthModule,
+        AccountsModule,
         HealthModule,
       ],
       providers: [{ provide: APP_FILTER, useClass: ErrorFilter }],

@@ -1,6 +1,5 @@
 import { Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
-import { MembershipsModule } from '../memberships/memberships.module.js';
 import { UsersModule } from '../users/users.module.js';
 import { AuthController } from './auth.controller.js';
 import { AuthService } from './auth.service.js';
@@ -11,7 +10,7 @@ import { PasswordsService } from './passwords.service.js';
 import { SessionsService } from './sessions.service.js';
 
 @Module({
-  imports: [UsersModule, MembershipsModule],
+  imports: [UsersModule],
   controllers: [AuthController],
   providers: [
     AuthService,
@@ -21,6 +20,6 @@ import { SessionsService } from './sessions.service.js';
     PlatformAdminGuard,
     { provide: APP_GUARD, useClass: AccessTokenGuard },
   ],
-  exports: [PasswordsService, SessionsService, AccessTokenService],
+  exports: [AuthService, PasswordsService, SessionsService, AccessTokenService],
 })
 export class AuthModule {}

@@ -1,13 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import type { DataSource } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 import { AuditService } from '../audit/audit.service.js';
 import { Clock } from '../common/clock/clock.js';
 import { AppError } from '../common/errors/app-error.js';
 import { ErrorCode } from '../common/errors/error-code.js';
 import type { Principal, RequestContext } from '../common/http/principal.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
-import { MembershipsService } from '../memberships/memberships.service.js';
 import { toUserDto } from '../users/dto/user.dto.js';
 import { User } from '../users/user.entity.js';
 import { UsersService } from '../users/users.service.js';
@@ -29,7 +28,6 @@ export class AuthService {
     private readonly passwords: PasswordsService,
     private readonly sessions: SessionsService,
     private readonly accessTokens: AccessTokenService,
-    private readonly memberships: MembershipsService,
     private readonly audit: AuditService,
   ) {}
 
@@ -39,7 +37,7 @@ export class AuthService {
       throw new AppError(ErrorCode.SELF_SERVICE_DISABLED, 'Self-service registration is disabled');
     }
     const passwordHash = await this.passwords.hash(dto.password);
-    const { user, session } = await this.dataSource.transaction(async (em) => {
+    return this.dataSource.transaction(async (em) => {
       const user = await this.users.create(em, {
         email: dto.email,
         passwordHash,
@@ -52,10 +50,8 @@ export class AuthService {
         targetType: 'user',
         targetId: user.id,
       });
-      const session = await this.sessions.start(em, user.id, context);
-      return { user, session };
+      return this.startSession(em, user, context);
     });
-    return this.loginResponse(user, session);
   }
 
   /**
@@ -68,12 +64,7 @@ export class AuthService {
     if (!user || !matches || user.status !== 'active') {
       throw new AppError(ErrorCode.INVALID_CREDENTIALS, INVALID_CREDENTIALS);
     }
-    const session = await this.dataSource.transaction(async (em) => {
-      user.lastLoginAt = this.clock.now();
-      await em.getRepository(User).update({ id: user.id }, { lastLoginAt: user.lastLoginAt });
-      return this.sessions.start(em, user.id, context);
-    });
-    return this.loginResponse(user, session);
+    return this.dataSource.transaction((em) => this.startSession(em, user, context));
   }
 
   async refresh(refreshToken: string, context: RequestContext): Promise<LoginResponseDto> {
@@ -90,7 +81,7 @@ export class AuthService {
   async me(principal: Principal): Promise<MeDto> {
     const [user, memberships] = await Promise.all([
       this.users.findById(principal.userId),
-      this.memberships.listForUser(principal.userId),
+      this.users.membershipsOf(principal.userId),
     ]);
     if (!user) throw new AppError(ErrorCode.UNAUTHENTICATED, 'The user no longer exists');
     return { ...toUserDto(user), memberships };
@@ -113,6 +104,17 @@ export class AuthService {
   async revokeSession(principal: Principal, sessionId: string): Promise<void> {
     const revoked = await this.sessions.revoke(principal.userId, sessionId, 'revoked');
     if (!revoked) throw new AppError(ErrorCode.SESSION_NOT_FOUND, 'No live session with this id');
+  }
+
+  /**
+   * Logs the user in within the caller's transaction: a new session, `lastLoginAt` set, and the
+   * answer of `/api/auth/login`. Also used by invitation acceptance and signup flows.
+   */
+  async startSession(em: EntityManager, user: User, context: RequestContext): Promise<LoginResponseDto> {
+    user.lastLoginAt = this.clock.now();
+    await em.getRepository(User).update({ id: user.id }, { lastLoginAt: user.lastLoginAt });
+    const session = await this.sessions.start(em, user.id, context);
+    return this.loginResponse(user, session);
   }
 
   private loginResponse(user: User, session: IssuedSession): LoginResponseDto {

@@ -1,14 +1,13 @@
-import { applyDecorators, type CanActivate, type ExecutionContext, Injectable, SetMetadata, UseGuards } from '@nestjs/common';
+import { applyDecorators, type CanActivate, createParamDecorator, type ExecutionContext, Injectable, SetMetadata, UseGuards } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { AppError } from '../common/errors/app-error.js';
 import { ErrorCode } from '../common/errors/error-code.js';
 import type { AuthedRequest } from '../common/http/principal.js';
 import { ApiErrors } from '../common/http/api-errors.decorator.js';
+import { parseId } from '../common/validation/ids.js';
 import type { AccountRole } from './account-role.js';
 import { type AccountAccess, MembershipsService } from './memberships.service.js';
 
 const REQUIRED_ROLE = Symbol('requiredAccountRole');
-const MAX_ID = 2_147_483_647;
 
 export type RequestWithAccess = AuthedRequest & { access?: AccountAccess };
 
@@ -37,24 +36,15 @@ export class AccountRoleGuard implements CanActivate {
     if (!needed) return true;
     const req = ctx.switchToHttp().getRequest<RequestWithAccess>();
     const params = req.params as Record<string, string>;
-    const accountId = parseAccountId(params.id ?? params.accountId);
-    const access = await this.memberships.accessFor(req.principal!, accountId);
-    if (!access) throw new AppError(ErrorCode.ACCOUNT_NOT_FOUND, 'Account not found');
-    if (access.accountStatus === 'disabled' && !access.isPlatformAdmin) {
-      throw new AppError(ErrorCode.ACCOUNT_DISABLED, 'The account is disabled');
-    }
-    if (!access.atLeast(needed)) throw new AppError(ErrorCode.UNAUTHORIZED, `Requires the ${needed} role in this account`);
-    req.access = access;
+    const accountId = parseId(params.id ?? params.accountId, params.id === undefined ? 'accountId' : 'id');
+    req.access = await this.memberships.requireAccess(req.principal!, accountId, needed);
     return true;
   }
 }
 
-export function parseAccountId(raw: string | undefined): number {
-  const id = raw !== undefined && /^\d{1,10}$/.test(raw) ? Number(raw) : 0;
-  if (id < 1 || id > MAX_ID) {
-    throw new AppError(ErrorCode.VALIDATION_FAILED, 'The account id must be an integer from 1 to 2147483647', [
-      { field: 'id', problem: 'must be an integer from 1 to 2147483647' },
-    ]);
-  }
-  return id;
-}
+/** The caller's access to the route's account, as checked by `@RequireAccountRole()`. */
+export const CurrentAccess = createParamDecorator((_data: unknown, ctx: ExecutionContext): AccountAccess => {
+  const access = ctx.switchToHttp().getRequest<RequestWithAccess>().access;
+  if (!access) throw new Error('CurrentAccess used on a route without @RequireAccountRole()');
+  return access;
+});

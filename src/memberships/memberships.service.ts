@@ -2,9 +2,10 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import type { AccountStatus } from '../accounts/account.entity.js';
+import { AppError } from '../common/errors/app-error.js';
+import { ErrorCode } from '../common/errors/error-code.js';
 import type { Principal } from '../common/http/principal.js';
 import { type AccountRole, rankOf, roleRank } from './account-role.js';
-import type { MembershipStatus } from './membership.entity.js';
 
 /** What the caller may do in one account, read from the database for this request. */
 export class AccountAccess {
@@ -25,13 +26,6 @@ export class AccountAccess {
   }
 }
 
-export interface MyMembership {
-  accountId: number;
-  accountName: string;
-  roles: AccountRole[];
-  status: MembershipStatus;
-}
-
 @Injectable()
 export class MembershipsService {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
@@ -42,6 +36,7 @@ export class MembershipsService {
    * A disabled account is visible to platform admins only.
    */
   async accessFor(principal: Principal, accountId: number): Promise<AccountAccess | null> {
+    // An API token scoped to another account sees nothing of this one.
     if (principal.accountScope && principal.accountScope !== accountId) return null;
     const rows: { status: AccountStatus; roles: AccountRole[] | null }[] = await this.dataSource.query(
       `SELECT a.status, m.roles
@@ -56,13 +51,18 @@ export class MembershipsService {
     return new AccountAccess(accountId, row.status, row.roles ?? [], principal.isAdmin);
   }
 
-  listForUser(userId: number): Promise<MyMembership[]> {
-    return this.dataSource.query(
-      `SELECT m.account_id AS "accountId", a.name AS "accountName", m.roles, m.status
-         FROM memberships m JOIN accounts a ON a.id = m.account_id
-        WHERE m.user_id = $1
-        ORDER BY m.account_id`,
-      [userId],
-    );
+  /**
+   * The caller's access to an account, required to be at least `role`: 404 `ACCOUNT_NOT_FOUND`
+   * when the caller may not see it, 403 `ACCOUNT_DISABLED` for a member of a disabled account,
+   * 403 `UNAUTHORIZED` for a rank too low.
+   */
+  async requireAccess(principal: Principal, accountId: number, role: AccountRole): Promise<AccountAccess> {
+    const access = await this.accessFor(principal, accountId);
+    if (!access) throw new AppError(ErrorCode.ACCOUNT_NOT_FOUND, 'Account not found');
+    if (access.accountStatus === 'disabled' && !access.isPlatformAdmin) {
+      throw new AppError(ErrorCode.ACCOUNT_DISABLED, 'The account is disabled');
+    }
+    if (!access.atLeast(role)) throw new AppError(ErrorCode.UNAUTHORIZED, `Requires the ${role} role in this account`);
+    return access;
   }
 }

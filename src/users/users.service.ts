@@ -1,7 +1,16 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import type { EntityManager, Repository } from 'typeorm';
+import type { AccountRole } from '../memberships/account-role.js';
+import type { MembershipStatus } from '../memberships/membership.entity.js';
 import { User } from './user.entity.js';
+
+export interface UserMembership {
+  accountId: number;
+  accountName: string;
+  roles: AccountRole[];
+  status: MembershipStatus;
+}
 
 export interface NewUser {
   email: string;
@@ -26,8 +35,20 @@ export class UsersService {
     return this.users.findOneBy({ id });
   }
 
+  /** The accounts a user belongs to, with roles and membership status. */
+  membershipsOf(userId: number): Promise<UserMembership[]> {
+    return this.users.query(
+      `SELECT m.account_id AS "accountId", a.name AS "accountName", m.roles, m.status
+         FROM memberships m JOIN accounts a ON a.id = m.account_id
+        WHERE m.user_id = $1
+        ORDER BY m.account_id`,
+      [userId],
+    );
+  }
+
   /** Case-insensitive, served by the unique index on `lower(email)`. */
-  findByEmail(email: string): Promise<User | null> {
-    return this.users.createQueryBuilder('u').where('lower(u.email) = lower(:email)', { email }).getOne();
+  findByEmail(email: string, em?: EntityManager): Promise<User | null> {
+    return (em?.getRepository(User) ?? this.users)
+      .createQueryBuilder('u').where('lower(u.email) = lower(:email)', { email }).getOne();
   }
 }

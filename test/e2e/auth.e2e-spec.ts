@@ -37,7 +37,7 @@ describe('auth', () => {
           isAdmin: false,
           status: 'active',
           emailVerifiedAt: null,
-          lastLoginAt: null,
+          lastLoginAt: expect.any(String),
           createdAt: expect.any(String),
           updatedAt: expect.any(String),
         },
