@@ -2,6 +2,8 @@ import type { DataSourceOptions } from 'typeorm';
 import { Account } from '../accounts/account.entity.js';
 import { AuditEvent } from '../audit/audit-event.entity.js';
 import { Session } from '../auth/session.entity.js';
+import { UserToken } from '../auth/user-token.entity.js';
+import { IdempotencyKey } from '../common/idempotency/idempotency-key.entity.js';
 import type { AppConfig } from '../config/app-config.js';
 import { Invitation } from '../memberships/invitation.entity.js';
 import { Membership } from '../memberships/membership.entity.js';
@@ -10,11 +12,12 @@ import { ApiToken } from '../tokens/api-token.entity.js';
 import { User } from '../users/user.entity.js';
 import { EmbeddedDatabase } from './embedded-database.js';
 import { InitialSchema1764050000000 } from './migrations/1764050000000-initial-schema.js';
+import { AddUserTokensAndIdempotencyKeys1764060000000 } from './migrations/1764060000000-add-user-tokens-and-idempotency-keys.js';
 import { SnakeNamingStrategy } from './naming.js';
 import { TypeOrmLogger } from './typeorm-logger.js';
 
-export const ENTITIES = [User, Account, Membership, Invitation, Session, ApiToken, AuditEvent, OutboxMessage];
-export const MIGRATIONS = [InitialSchema1764050000000];
+export const ENTITIES = [User, Account, Membership, Invitation, Session, ApiToken, AuditEvent, OutboxMessage, UserToken, IdempotencyKey];
+export const MIGRATIONS = [InitialSchema1764050000000, AddUserTokensAndIdempotencyKeys1764060000000];
 
 export interface DatabaseSetup {
   options: DataSourceOptions;

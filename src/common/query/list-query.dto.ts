@@ -6,13 +6,13 @@ export class ListQueryDto {
   @ApiPropertyOptional({ name: '$filter', description: "OData filter, e.g. `name eq 'Acme'` or `startswith(name, 'Ac') and status eq 'active'`", maxLength: 2000 })
   @IsOptional()
   @IsString()
-  @MaxLength(2000)
+  @MaxLength(10000) // the parser refuses more than 2,000 characters with INVALID_FILTER
   $filter?: string;
 
   @ApiPropertyOptional({ name: '$orderby', description: 'Sort order, e.g. `createdAt desc`', maxLength: 200 })
   @IsOptional()
   @IsString()
-  @MaxLength(200)
+  @MaxLength(1000)
   $orderby?: string;
 
   @ApiPropertyOptional({ name: '$skip', description: 'Number of records to skip', type: 'integer', minimum: 0 })

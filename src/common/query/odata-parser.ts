@@ -84,7 +84,9 @@ function tokenize(text: string, where: string): Token[] {
       const start = i++;
       let value = '';
       for (;;) {
-        if (i >= text.length) throw invalid(`Unterminated string starting${where} at position ${start} (a quote inside a string is written '')`);
+        if (i >= text.length) {
+          throw invalid(`Unterminated string starting${where} at position ${start} (a quote inside a string is written '')`);
+        }
         if (text[i] === "'") {
           if (text[i + 1] !== "'") break;
           i++; // '' is an escaped quote
@@ -250,7 +252,7 @@ class Parser {
       do {
         const [item] = this.parseValue();
         if (item.kind === 'field' || item.kind === 'call') {
-          throw invalid(`Expected a literal in the 'in' list${this.where} at position ${item.pos}`);
+          throw invalid(`Expected a literal in the 'in' list at position ${item.pos}`);
         }
         items.push(item);
       } while (this.peek().type === ',' && this.take());
@@ -289,10 +291,10 @@ class Parser {
           return [{ kind: 'call', name: token.text as CaseFunction, args: args as [ValueNode], pos: token.pos }, depth];
         }
         if (call && MATCH_FUNCTIONS.includes(token.text)) {
-          throw invalid(`Function '${token.text}' is a condition and cannot be used as a value${this.where} at position ${token.pos}`);
+          throw invalid(`Function '${token.text}' is a condition and cannot be used as a value at position ${token.pos}`);
         }
         if (FILTER_WORDS.includes(token.text.toLowerCase())) throw this.fail(token);
-        if (call) throw invalid(`Unknown function '${token.text}'${this.where} at position ${token.pos}`);
+        if (call) throw invalid(`Unknown function '${token.text}' at position ${token.pos}`);
         return [{ kind: 'field', name: token.text, pos: token.pos }, 0];
       }
       default:
@@ -347,7 +349,9 @@ export function parseOrderBy(text: string): OrderByKey[] {
   const keys: OrderByKey[] = [];
   do {
     const field = parser.peek();
-    if (field.type !== 'word' || RESERVED.includes(field.text.toLowerCase())) throw parser.fail(field, ' (expected a field name)');
+    if (field.type !== 'word' || RESERVED.includes(field.text.toLowerCase())) {
+      throw parser.fail(field, ' (expected a field name)');
+    }
     parser.take();
     let direction: 'asc' | 'desc' = 'asc';
     if (parser.isWord('asc') || parser.isWord('desc')) direction = parser.take().text as 'asc' | 'desc';

@@ -174,8 +174,10 @@ class Compiler {
 
   condition(node: FilterNode): string {
     switch (node.kind) {
-      case 'logical':
-        return `(${node.operands.map((operand) => this.condition(operand)).join(node.op === 'and' ? ' AND ' : ' OR ')})`;
+      case 'logical': {
+        const operands = node.operands.map((operand) => this.condition(operand));
+        return `(${operands.join(node.op === 'and' ? ' AND ' : ' OR ')})`;
+      }
       case 'not':
         return `NOT (${this.condition(node.operand)})`;
       case 'field': {
@@ -201,7 +203,8 @@ class Compiler {
   private field(ref: FieldRef): Typed {
     const spec = lookup(this.fields, ref.name);
     if (!spec) throw invalid(`Unknown field '${ref.name}' at position ${ref.pos}`);
-    return { sql: spec.column, type: spec.type, label: `${spec.type} field '${ref.name}'`, hasField: true, pos: ref.pos, spec };
+    const label = `${spec.type} field '${ref.name}'`;
+    return { sql: spec.column, type: spec.type, label, hasField: true, pos: ref.pos, spec };
   }
 
   /** Fields and tolower/toupper calls compile now; literals wait until their expected type is known. */
@@ -232,7 +235,7 @@ class Compiler {
     const at = `at position ${node.pos}`;
     if (!hasField(left) && !hasField(right)) throw invalid(`Comparison '${node.op}' ${at} does not involve any field`);
 
-    if (isLiteral(left) && left.kind === 'null' || isLiteral(right) && right.kind === 'null') {
+    if ((isLiteral(left) && left.kind === 'null') || (isLiteral(right) && right.kind === 'null')) {
       const other = (isLiteral(left) ? right : left) as Typed;
       if (node.op !== 'eq' && node.op !== 'ne') throw invalid(`'${node.op}' cannot compare with null ${at} (use eq or ne)`);
       return `${other.sql} IS ${node.op === 'eq' ? '' : 'NOT '}NULL`;
@@ -253,7 +256,8 @@ class Compiler {
       return node.op === 'eq' ? contains : `NOT (${contains})`;
     }
     const value = this.literal(literal, typed);
-    return isLiteral(left) ? `${value} ${SQL_OPERATORS[node.op]} ${typed.sql}` : `${typed.sql} ${SQL_OPERATORS[node.op]} ${value}`;
+    const operator = SQL_OPERATORS[node.op];
+    return isLiteral(left) ? `${value} ${operator} ${typed.sql}` : `${typed.sql} ${operator} ${value}`;
   }
 
   /** Lists and booleans have no order: only eq and ne. */
