@@ -43,10 +43,13 @@ export async function createApp(options: CreateAppOptions = {}): Promise<NestFas
   });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {
     logger: NEST_LOG_LEVELS[config.logLevel],
+    // Nest's own parsers would add application/x-www-form-urlencoded; Fastify's built-in JSON
+    // parser (same prototype-poisoning checks, same body limit) is the only one kept.
+    bodyParser: false,
   });
 
   const fastify = app.getHttpAdapter().getInstance();
-  // JSON only: anything else is refused with 415 before it reaches a handler.
+  // JSON only: anything else (form bodies included) is refused with 415 before it reaches a handler.
   fastify.removeContentTypeParser(['text/plain']);
   fastify.addHook('onRequest', async (req, reply) => {
     void reply.header('x-request-id', req.id);

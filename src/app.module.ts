@@ -11,6 +11,7 @@ import { DatabaseModule } from './database/database.module.js';
 import { HealthModule } from './health/health.module.js';
 import { MembershipsModule } from './memberships/memberships.module.js';
 import { OutboxModule } from './outbox/outbox.module.js';
+import { UserManagementModule } from './users/user-management.module.js';
 import { UsersModule } from './users/users.module.js';
 
 @Module({})
@@ -29,6 +30,7 @@ export class AppModule {
         AuthModule,
         AccountsModule,
         AuditReadModule,
+        UserManagementModule,
         HealthModule,
       ],
       providers: [{ provide: APP_FILTER, useClass: ErrorFilter }],

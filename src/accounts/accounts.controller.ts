@@ -1,4 +1,5 @@
 import { Body, Controller, Delete, Get, Param, Post, Put, Query } from '@nestjs/common';
+import { Idempotent } from '../common/idempotency/idempotency.interceptor.js';
 import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import { ErrorCode } from '../common/errors/error-code.js';
 import { ApiErrors } from '../common/http/api-errors.decorator.js';
@@ -25,6 +26,7 @@ export class AccountsController {
   constructor(private readonly accounts: AccountsService) {}
 
   @Public()
+  @Idempotent()
   @Post('signup')
   @ApiOperation({ summary: 'Signup New Account', description: 'A new user, their account and its owner membership, in one step. No authentication.' })
   @ApiCreatedResponse({ type: SignupResponseDto })
@@ -33,6 +35,7 @@ export class AccountsController {
     return this.accounts.signup(dto, context);
   }
 
+  @Idempotent()
   @Post()
   @ApiOperation({ summary: 'Create Account', description: 'The caller becomes its owner.' })
   @ApiCreatedResponse({ type: AccountDto })

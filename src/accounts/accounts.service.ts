@@ -4,6 +4,7 @@ import { randomInt } from 'node:crypto';
 import type { DataSource, EntityManager } from 'typeorm';
 import { AuditService } from '../audit/audit.service.js';
 import { PasswordsService } from '../auth/passwords.service.js';
+import { UserTokensService } from '../auth/user-tokens.service.js';
 import { AppError } from '../common/errors/app-error.js';
 import { ErrorCode } from '../common/errors/error-code.js';
 import type { Principal, RequestContext } from '../common/http/principal.js';
@@ -40,6 +41,7 @@ export class AccountsService {
     private readonly passwords: PasswordsService,
     private readonly memberships: MembershipsService,
     private readonly audit: AuditService,
+    private readonly userTokens: UserTokensService,
   ) {}
 
   /**
@@ -83,7 +85,7 @@ export class AccountsService {
   async signup(dto: SignupDto, context: RequestContext): Promise<SignupResponseDto> {
     if (!this.config.selfServiceSignup) throw new AppError(ErrorCode.SELF_SERVICE_DISABLED, 'Self-service signup is disabled');
     const passwordHash = await this.passwords.hash(dto.password);
-    return this.dataSource.transaction(async (em) => {
+    const created = await this.dataSource.transaction(async (em) => {
       const user = await this.users.create(em, {
         email: dto.email,
         passwordHash,
@@ -92,6 +94,7 @@ export class AccountsService {
         status: 'active',
       });
       const account = await this.createWithOwner(em, { name: dto.accountName, country: dto.country }, user.id, { userId: user.id }, context);
+      await this.userTokens.sendEmailVerification(em, user);
       return {
         id: user.id,
         email: user.email,
@@ -100,6 +103,8 @@ export class AccountsService {
         createdAt: account.createdAt.toISOString(),
       };
     });
+    this.userTokens.flush();
+    return created;
   }
 
   async create(principal: Principal, dto: CreateAccountDto, context: RequestContext): Promise<AccountDto> {

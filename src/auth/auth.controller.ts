@@ -1,12 +1,14 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Post } from '@nestjs/common';
-import { ApiBearerAuth, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Idempotent } from '../common/idempotency/idempotency.interceptor.js';
+import { ApiAcceptedResponse, ApiBearerAuth, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { AppError } from '../common/errors/app-error.js';
 import { ErrorCode } from '../common/errors/error-code.js';
 import { ApiErrors } from '../common/http/api-errors.decorator.js';
 import { CurrentPrincipal, CurrentRequestContext, type Principal, type RequestContext } from '../common/http/principal.js';
 import { Public } from '../common/http/public.decorator.js';
 import { AuthService } from './auth.service.js';
-import { LoginDto, LoginResponseDto, RefreshDto, RegisterDto } from './dto/auth.dto.js';
+import { SuccessDto } from '../common/http/success.dto.js';
+import { ForgotPasswordDto, LoginDto, LoginResponseDto, RefreshDto, RegisterDto, ResetPasswordDto, VerifyEmailDto } from './dto/auth.dto.js';
 import { MeDto, SessionListDto } from './dto/me.dto.js';
 
 const sessionId = new ParseUUIDPipe({
@@ -21,6 +23,7 @@ export class AuthController {
   constructor(private readonly auth: AuthService) {}
 
   @Public()
+  @Idempotent()
   @Post('register')
   @ApiOperation({ summary: 'Register a user (self-service), answered with a login' })
   @ApiCreatedResponse({ type: LoginResponseDto })
@@ -50,6 +53,35 @@ export class AuthController {
   @ApiErrors(ErrorCode.UNAUTHENTICATED)
   refresh(@Body() dto: RefreshDto, @CurrentRequestContext() context: RequestContext): Promise<LoginResponseDto> {
     return this.auth.refresh(dto.refreshToken, context);
+  }
+
+  @Public()
+  @Post('password/forgot')
+  @HttpCode(202)
+  @ApiOperation({ summary: 'Mail a password reset link', description: 'Answers the same whether or not the email has an account.' })
+  @ApiAcceptedResponse({ type: SuccessDto })
+  forgotPassword(@Body() dto: ForgotPasswordDto, @CurrentRequestContext() context: RequestContext): Promise<SuccessDto> {
+    return this.auth.forgotPassword(dto.email, context);
+  }
+
+  @Public()
+  @Post('password/reset')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Choose a new password with the mailed token', description: 'The token works once; every session of the user ends.' })
+  @ApiOkResponse({ type: SuccessDto })
+  @ApiErrors(ErrorCode.TOKEN_INVALID)
+  resetPassword(@Body() dto: ResetPasswordDto, @CurrentRequestContext() context: RequestContext): Promise<SuccessDto> {
+    return this.auth.resetPassword(dto, context);
+  }
+
+  @Public()
+  @Post('email/verify')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Confirm the email address with the mailed token', description: 'Sets `emailVerifiedAt` on the user.' })
+  @ApiOkResponse({ type: SuccessDto })
+  @ApiErrors(ErrorCode.TOKEN_INVALID)
+  verifyEmail(@Body() dto: VerifyEmailDto, @CurrentRequestContext() context: RequestContext): Promise<SuccessDto> {
+    return this.auth.verifyEmail(dto.token, context);
   }
 
   @Post('logout')

@@ -8,6 +8,7 @@ import { PlatformAdminGuard } from './guards/platform-admin.guard.js';
 import { AccessTokenService } from './jwt.service.js';
 import { PasswordsService } from './passwords.service.js';
 import { SessionsService } from './sessions.service.js';
+import { UserTokensService } from './user-tokens.service.js';
 
 @Module({
   imports: [UsersModule],
@@ -17,9 +18,10 @@ import { SessionsService } from './sessions.service.js';
     PasswordsService,
     SessionsService,
     AccessTokenService,
+    UserTokensService,
     PlatformAdminGuard,
     { provide: APP_GUARD, useClass: AccessTokenGuard },
   ],
-  exports: [AuthService, PasswordsService, SessionsService, AccessTokenService],
+  exports: [AuthService, PasswordsService, SessionsService, AccessTokenService, UserTokensService],
 })
 export class AuthModule {}

@@ -10,7 +10,9 @@ import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { toUserDto } from '../users/dto/user.dto.js';
 import { User } from '../users/user.entity.js';
 import { UsersService } from '../users/users.service.js';
-import type { LoginDto, LoginResponseDto, RegisterDto } from './dto/auth.dto.js';
+import { success, type SuccessDto } from '../common/http/success.dto.js';
+import type { LoginDto, LoginResponseDto, RegisterDto, ResetPasswordDto } from './dto/auth.dto.js';
+import { UserTokensService } from './user-tokens.service.js';
 import type { MeDto, SessionListDto } from './dto/me.dto.js';
 import { AccessTokenService } from './jwt.service.js';
 import { PasswordsService } from './passwords.service.js';
@@ -29,6 +31,7 @@ export class AuthService {
     private readonly sessions: SessionsService,
     private readonly accessTokens: AccessTokenService,
     private readonly audit: AuditService,
+    private readonly userTokens: UserTokensService,
   ) {}
 
   /** Self-service registration of a user without an account; answers with a login. */
@@ -37,7 +40,7 @@ export class AuthService {
       throw new AppError(ErrorCode.SELF_SERVICE_DISABLED, 'Self-service registration is disabled');
     }
     const passwordHash = await this.passwords.hash(dto.password);
-    return this.dataSource.transaction(async (em) => {
+    const login = await this.dataSource.transaction(async (em) => {
       const user = await this.users.create(em, {
         email: dto.email,
         passwordHash,
@@ -50,8 +53,11 @@ export class AuthService {
         targetType: 'user',
         targetId: user.id,
       });
+      await this.userTokens.sendEmailVerification(em, user);
       return this.startSession(em, user, context);
     });
+    this.userTokens.flush();
+    return login;
   }
 
   /**
@@ -72,6 +78,49 @@ export class AuthService {
     const user = session && (await this.users.findById(session.userId));
     if (!session || !user) throw new AppError(ErrorCode.UNAUTHENTICATED, 'The refresh token is not valid');
     return this.loginResponse(user, session);
+  }
+
+  /** Mails a reset link when the email belongs to an active user; the answer never tells. */
+  async forgotPassword(email: string, context: RequestContext): Promise<SuccessDto> {
+    const user = await this.users.findByEmail(email);
+    if (user?.status === 'active') {
+      await this.dataSource.transaction(async (em) => {
+        await this.userTokens.sendPasswordReset(em, user);
+        await this.audit.record(em, null, context, { action: 'user.password_reset_requested', targetType: 'user', targetId: user.id });
+      });
+      this.userTokens.flush();
+    }
+    return success('If the email belongs to an account, a reset link is on its way');
+  }
+
+  /** Sets a new password with a reset token (single use) and ends every session of the user. */
+  async resetPassword(dto: ResetPasswordDto, context: RequestContext): Promise<SuccessDto> {
+    const passwordHash = await this.passwords.hash(dto.password);
+    await this.dataSource.transaction(async (em) => {
+      const userId = await this.userTokens.consume(em, dto.token, 'password_reset');
+      const [, updated] = userId
+        ? await em.query(`UPDATE users SET password_hash = $2, updated_at = $3 WHERE id = $1 AND status = 'active'`, [
+            userId,
+            passwordHash,
+            this.clock.now(),
+          ])
+        : [[], 0];
+      if (!userId || updated !== 1) throw new AppError(ErrorCode.TOKEN_INVALID, 'The reset token is invalid, expired or already used');
+      await this.userTokens.revokeAll(em, userId, 'password_reset');
+      await this.sessions.revokeAllForUser(em, userId, 'password_reset');
+      await this.audit.record(em, { userId }, context, { action: 'user.password_reset', targetType: 'user', targetId: userId });
+    });
+    return success('Password changed');
+  }
+
+  async verifyEmail(token: string, context: RequestContext): Promise<SuccessDto> {
+    await this.dataSource.transaction(async (em) => {
+      const userId = await this.userTokens.consume(em, token, 'email_verification');
+      if (!userId) throw new AppError(ErrorCode.TOKEN_INVALID, 'The verification token is invalid, expired or already used');
+      await em.query(`UPDATE users SET email_verified_at = COALESCE(email_verified_at, $2) WHERE id = $1`, [userId, this.clock.now()]);
+      await this.audit.record(em, { userId }, context, { action: 'user.email_verified', targetType: 'user', targetId: userId });
+    });
+    return success('Email verified');
   }
 
   async logout(principal: Principal): Promise<void> {

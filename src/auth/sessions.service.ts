@@ -98,6 +98,15 @@ export class SessionsService {
     return affected === 1;
   }
 
+  /** Revokes every live session of the user but `keep` (password changed, user disabled). */
+  async revokeAllForUser(em: EntityManager, userId: number, reason: string, keep?: string): Promise<void> {
+    await em.query(
+      `UPDATE sessions SET revoked_at = $2, revoked_reason = $3
+        WHERE user_id = $1 AND revoked_at IS NULL AND ($4::uuid IS NULL OR id <> $4::uuid)`,
+      [userId, this.clock.now(), reason, keep ?? null],
+    );
+  }
+
   async listLive(userId: number): Promise<SessionView[]> {
     return this.dataSource.getRepository(Session).query(
       `SELECT id, created_at AS "createdAt", last_used_at AS "lastUsedAt", expires_at AS "expiresAt",

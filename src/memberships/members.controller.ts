@@ -1,4 +1,5 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, Query } from '@nestjs/common';
+import { Idempotent } from '../common/idempotency/idempotency.interceptor.js';
 import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import { ErrorCode } from '../common/errors/error-code.js';
 import { ApiErrors } from '../common/http/api-errors.decorator.js';
@@ -28,6 +29,7 @@ export class MembersController {
     return this.members.list(access, query);
   }
 
+  @Idempotent()
   @Post('users')
   @RequireAccountRole('manage')
   @ApiOperation({
@@ -45,6 +47,7 @@ export class MembersController {
     return this.members.addByEmail(principal, access, dto, context);
   }
 
+  @Idempotent()
   @Post('users/:userId')
   @RequireAccountRole('manage')
   @ApiOperation({ summary: 'Add Existing User to Account' })

@@ -148,7 +148,8 @@ describe('accounts', () => {
       expect(res.body.code).toBe('VALIDATION_FAILED');
       expect(res.body.details).toEqual(expect.arrayContaining([{ field, problem: expect.any(String) }]));
       await expect(usersWithEmail(body.email)).resolves.toBe(0);
-      await expect(accountsNamed(body.accountName)).resolves.toBe(0);
+      // (PostgreSQL cannot even compare a text holding NUL: look for the name without it.)
+      await expect(accountsNamed(body.accountName.replace(/\u0000/g, ''))).resolves.toBe(0);
     });
 
     it('accepts an account name of exactly 255 characters', async () => {

@@ -51,3 +51,25 @@ export class LoginResponseDto {
   @ApiProperty({ type: UserDto })
   user: UserDto;
 }
+
+export class ForgotPasswordDto {
+  @EmailField()
+  email: string;
+}
+
+export class ResetPasswordDto {
+  @ApiProperty({ description: 'The token from the reset mail', maxLength: 256 })
+  @IsString()
+  @MaxLength(256)
+  token: string;
+
+  @PasswordField()
+  password: string;
+}
+
+export class VerifyEmailDto {
+  @ApiProperty({ description: 'The token from the verification mail', maxLength: 256 })
+  @IsString()
+  @MaxLength(256)
+  token: string;
+}
