@@ -11,6 +11,7 @@ import { DatabaseModule } from './database/database.module.js';
 import { HealthModule } from './health/health.module.js';
 import { MembershipsModule } from './memberships/memberships.module.js';
 import { OutboxModule } from './outbox/outbox.module.js';
+import { TokensModule } from './tokens/tokens.module.js';
 import { UserManagementModule } from './users/user-management.module.js';
 import { UsersModule } from './users/users.module.js';
 
@@ -31,6 +32,7 @@ export class AppModule {
         AccountsModule,
         AuditReadModule,
         UserManagementModule,
+        TokensModule,
         HealthModule,
       ],
       providers: [{ provide: APP_FILTER, useClass: ErrorFilter }],

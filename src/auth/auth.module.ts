@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
+import { ApiTokenResolver } from '../tokens/api-token.resolver.js';
 import { UsersModule } from '../users/users.module.js';
 import { AuthController } from './auth.controller.js';
 import { AuthService } from './auth.service.js';
@@ -19,9 +20,10 @@ import { UserTokensService } from './user-tokens.service.js';
     SessionsService,
     AccessTokenService,
     UserTokensService,
+    ApiTokenResolver,
     PlatformAdminGuard,
     { provide: APP_GUARD, useClass: AccessTokenGuard },
   ],
-  exports: [AuthService, PasswordsService, SessionsService, AccessTokenService, UserTokensService],
+  exports: [AuthService, PasswordsService, SessionsService, AccessTokenService, UserTokensService, ApiTokenResolver],
 })
 export class AuthModule {}

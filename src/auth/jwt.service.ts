@@ -12,6 +12,8 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 export interface AccessClaims {
   userId: number;
   sessionId: string;
+  iat?: number;
+  exp?: number;
 }
 
 /**
@@ -60,7 +62,7 @@ export class AccessTokenService {
       const claims = payload as jwt.JwtPayload;
       if (typeof claims.exp !== 'number' || typeof claims.sid !== 'string' || !UUID.test(claims.sid)) return null;
       if (typeof claims.sub !== 'string' || !/^[1-9]\d{0,9}$/.test(claims.sub)) return null;
-      return { userId: Number(claims.sub), sessionId: claims.sid };
+      return { userId: Number(claims.sub), sessionId: claims.sid, iat: claims.iat, exp: claims.exp };
     } catch {
       return null;
     }

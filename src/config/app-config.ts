@@ -24,6 +24,12 @@ export interface AppConfig {
     readonly refreshTtl: number;
   };
   readonly selfServiceSignup: boolean;
+  /** A standalone deployment: one account (`standalone`), created once through `/api/v2/standalone-account`. */
+  readonly standaloneMode: boolean;
+  /** When set, `/api/v2/standalone-account` requires it as the bearer token. */
+  readonly bootstrapToken?: string;
+  /** Score new passwords with a strength estimator (the minimum length always holds). */
+  readonly enforcePasswordStrength: boolean;
   /** The plan of accounts created without one. */
   readonly defaultPlan: string;
   /** Base of the links in mails (invitations, password reset, email verification). */
@@ -70,6 +76,9 @@ export function loadConfig(raw: RawEnv = process.env): AppConfig {
       refreshTtl: e.JWT_REFRESH_TTL,
     },
     selfServiceSignup: e.SELF_SERVICE_SIGNUP,
+    standaloneMode: e.STANDALONE_MODE,
+    bootstrapToken: e.BOOTSTRAP_TOKEN,
+    enforcePasswordStrength: e.ENFORCE_PASSWORD_STRENGTH,
     defaultPlan: e.DEFAULT_PLAN ?? 'free',
     appUrl: (e.APP_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ''),
     mail: { smtpUrl: e.SMTP_URL, from: e.MAIL_FROM ?? 'Accounts <no-reply@localhost>', fileDir: join(dataDir, 'mail') },

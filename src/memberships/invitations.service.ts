@@ -95,6 +95,7 @@ export class InvitationsService {
   async resend(em: EntityManager, accountId: number, accountName: string, userId: number): Promise<boolean> {
     const now = this.clock.now();
     const token = randomSecret(INVITATION_TOKEN_PREFIX);
+    // An UPDATE answers [rows, affected count] through TypeORM's query().
     const rows: { email: string }[] = await em.query(
       `UPDATE invitations SET token_hash = $3, expires_at = $4, status = 'pending', send_count = send_count + 1, updated_at = $5
         WHERE id = (SELECT id FROM invitations WHERE account_id = $1 AND user_id = $2 AND status IN ('pending', 'expired')
@@ -196,10 +197,11 @@ export class InvitationsService {
         // The user already has a password: the invitation does not replace it.
         throw new AppError(ErrorCode.INVALID_CREDENTIALS, 'Invalid email or password');
       }
+      // The membership keeps the roles it holds now: they may have been changed while it was invited.
       const [, activated] = await em.query(
-        `UPDATE memberships SET status = 'active', roles = $3, updated_at = $4
+        `UPDATE memberships SET status = 'active', updated_at = $3
           WHERE account_id = $1 AND user_id = $2 AND status = 'invited'`,
-        [invitation.account_id, user.id, invitation.roles, now],
+        [invitation.account_id, user.id, now],
       );
       if (activated !== 1) throw invalidInvitation();
       await this.audit.record(em, { userId: user.id }, context, {

@@ -99,6 +99,14 @@ export class MembersService {
         membership.status = dto.status;
       }
       await memberships.save(membership);
+      if (dto.roles && membership.status === 'invited') {
+        // The pending invitation shows (and its revocation checks) the roles the member will get.
+        await em.query(`UPDATE invitations SET roles = $3 WHERE account_id = $1 AND user_id = $2 AND status = 'pending'`, [
+          access.accountId,
+          userId,
+          membership.roles,
+        ]);
+      }
       await assertHasActiveOwner(em, access.accountId);
       await this.audit.record(em, principal, context, {
         action: 'membership.updated',

@@ -613,6 +613,8 @@ describe('memberships', () => {
           const [row] = await invitationsOf(fx.account.id, fx.invited.user.id);
           expect(row).toMatchObject({ status: 'pending', send_count: 2 });
           expect(row.token_hash).not.toBe(fx.invited.invitation.tokenHash);
+          // The new link is mailed to the invited address.
+          await expect(countWhere(`outbox WHERE payload->>'to' = $1`, [fx.invited.user.email])).resolves.toBe(1);
         },
       },
       {

@@ -12,6 +12,8 @@ export interface Principal {
   tokenId?: string;
   /** An API token scoped to one account acts only within it. */
   accountScope?: number | null;
+  /** An API token restricted to reading (GET, HEAD, OPTIONS). */
+  readOnly?: boolean;
 }
 
 export type AuthedRequest = FastifyRequest & { principal?: Principal };
