@@ -4,6 +4,7 @@ import { ApiTokenResolver } from '../tokens/api-token.resolver.js';
 import { UsersModule } from '../users/users.module.js';
 import { AuthController } from './auth.controller.js';
 import { AuthService } from './auth.service.js';
+import { JwksController } from './jwks.controller.js';
 import { AccessTokenGuard } from './guards/access-token.guard.js';
 import { PlatformAdminGuard } from './guards/platform-admin.guard.js';
 import { AccessTokenService } from './jwt.service.js';
@@ -13,7 +14,7 @@ import { UserTokensService } from './user-tokens.service.js';
 
 @Module({
   imports: [UsersModule],
-  controllers: [AuthController],
+  controllers: [AuthController, JwksController],
   providers: [
     AuthService,
     PasswordsService,

@@ -1,13 +1,14 @@
 import { Inject, Injectable } from '@nestjs/common';
 import jwt from 'jsonwebtoken';
-import { createSecretKey, type KeyObject } from 'node:crypto';
+import { createHash, createPublicKey, createSecretKey, type JsonWebKey, type KeyObject } from 'node:crypto';
 import { Clock } from '../common/clock/clock.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 
 /** The token type of access JWTs (RFC 9068): a JWT of another type is never taken for one. */
 const ACCESS_TOKEN_TYPE = 'at+jwt';
-const ALGORITHM = 'HS256';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+/** Header parameters that would let a token choose its own key: never accepted (RFC 8725, 3.10). */
+const FOREIGN_KEY_HEADERS = ['jwk', 'jku', 'x5u', 'x5c'];
 
 export interface AccessClaims {
   userId: number;
@@ -16,31 +17,58 @@ export interface AccessClaims {
   exp?: number;
 }
 
+export interface PublicJwk extends JsonWebKey {
+  kid: string;
+  alg: string;
+  use: 'sig';
+}
+
 /**
- * Signs and verifies access JWTs with one pinned algorithm and a key prepared once (a string
- * key costs jsonwebtoken a PEM probe on every call). Header tricks are refused: `alg` other than
- * the pinned one, embedded `jwk`/`jku`/`x5u`/`x5c`, a `kid`, or a `typ` other than `at+jwt`.
+ * Signs and verifies access JWTs with one pinned algorithm and keys prepared once (a string key
+ * costs jsonwebtoken a PEM probe on every call): HS256 with a shared secret (default), or ES256
+ * with a private key whose public half is published as a JWKS, so other services verify tokens
+ * without calling back. Refused: any other `alg` (`none` included), embedded or remote keys, a
+ * `kid` that is not ours, a `typ` other than `at+jwt`.
  */
 @Injectable()
 export class AccessTokenService {
-  private readonly key: KeyObject;
+  private readonly algorithm: 'HS256' | 'ES256';
+  private readonly signingKey: KeyObject;
+  private readonly verifyingKey: KeyObject;
+  /** ES256 only: the RFC 7638 thumbprint of the public key. */
+  private readonly keyId?: string;
+  private readonly publicJwk?: PublicJwk;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly clock: Clock,
   ) {
-    this.key = createSecretKey(config.jwt.secret);
+    this.algorithm = config.jwt.algorithm;
+    if (config.jwt.privateKey) {
+      this.signingKey = config.jwt.privateKey;
+      this.verifyingKey = createPublicKey(config.jwt.privateKey);
+      const { kty, crv, x, y } = this.verifyingKey.export({ format: 'jwk' });
+      this.keyId = createHash('sha256').update(JSON.stringify({ crv, kty, x, y })).digest('base64url');
+      this.publicJwk = { kty, crv, x, y, kid: this.keyId, alg: 'ES256', use: 'sig' };
+    } else {
+      this.signingKey = this.verifyingKey = createSecretKey(config.jwt.secret!);
+    }
   }
 
   get ttlSeconds(): number {
     return this.config.jwt.accessTtl;
   }
 
+  /** The public keys for `/.well-known/jwks.json` (none with a shared secret). */
+  jwks(): { keys: PublicJwk[] } {
+    return { keys: this.publicJwk ? [this.publicJwk] : [] };
+  }
+
   sign({ userId, sessionId }: AccessClaims): string {
     const iat = this.clock.nowSeconds();
-    return jwt.sign({ sid: sessionId, iat, exp: iat + this.config.jwt.accessTtl }, this.key, {
-      algorithm: ALGORITHM,
-      header: { alg: ALGORITHM, typ: ACCESS_TOKEN_TYPE },
+    return jwt.sign({ sid: sessionId, iat, exp: iat + this.config.jwt.accessTtl }, this.signingKey, {
+      algorithm: this.algorithm,
+      header: { alg: this.algorithm, typ: ACCESS_TOKEN_TYPE, ...(this.keyId && { kid: this.keyId }) },
       subject: String(userId),
       issuer: this.config.jwt.issuer,
       audience: this.config.jwt.audience,
@@ -50,15 +78,16 @@ export class AccessTokenService {
   /** The claims of a valid access token, or null for anything else. */
   verify(token: string): AccessClaims | null {
     try {
-      const { header, payload } = jwt.verify(token, this.key, {
-        algorithms: [ALGORITHM],
+      const { header, payload } = jwt.verify(token, this.verifyingKey, {
+        algorithms: [this.algorithm],
         issuer: this.config.jwt.issuer,
         audience: this.config.jwt.audience,
         clockTimestamp: this.clock.nowSeconds(),
         complete: true,
       });
       const h = header as unknown as Record<string, unknown>;
-      if (h.typ !== ACCESS_TOKEN_TYPE || 'kid' in h || 'jwk' in h || 'jku' in h || 'x5u' in h || 'x5c' in h) return null;
+      if (h.typ !== ACCESS_TOKEN_TYPE || FOREIGN_KEY_HEADERS.some((name) => name in h)) return null;
+      if (this.keyId ? h.kid !== this.keyId : 'kid' in h) return null;
       const claims = payload as jwt.JwtPayload;
       if (typeof claims.exp !== 'number' || typeof claims.sid !== 'string' || !UUID.test(claims.sid)) return null;
       if (typeof claims.sub !== 'string' || !/^[1-9]\d{0,9}$/.test(claims.sub)) return null;

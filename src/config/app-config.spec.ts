@@ -43,10 +43,30 @@ describe('loadConfig', () => {
 
   it('outside production, creates a secret under the data folder once and keeps it', () => {
     const dir = mkdtempSync(join(tmpdir(), 'config-spec-'));
-    const first = loadConfig({ DATA_DIR: dir }).jwt.secret;
-    const second = loadConfig({ DATA_DIR: dir }).jwt.secret;
+    const first = loadConfig({ DATA_DIR: dir }).jwt.secret!;
+    const second = loadConfig({ DATA_DIR: dir }).jwt.secret!;
     expect(first.length).toBe(32);
     expect(second.equals(first)).toBe(true);
     expect(readFileSync(join(dir, 'jwt-secret'), 'utf8').length).toBeGreaterThan(40);
+  });
+});
+
+describe('loadConfig for ES256', () => {
+  it('takes a P-256 private key, with \\n escapes', async () => {
+    const { generateKeyPairSync } = await import('node:crypto');
+    const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
+    const pem = privateKey.export({ format: 'pem', type: 'pkcs8' }).toString().replace(/\n/g, '\\n');
+    const config = loadConfig({ JWT_ALGORITHM: 'ES256', JWT_PRIVATE_KEY: pem });
+    expect(config.jwt.privateKey?.asymmetricKeyType).toBe('ec');
+    expect(config.jwt.secret).toBeUndefined();
+  });
+
+  it('refuses a missing key, a non-PEM value and another curve', async () => {
+    const { generateKeyPairSync } = await import('node:crypto');
+    const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'secp384r1' });
+    const p384 = privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
+    expect(() => loadConfig({ JWT_ALGORITHM: 'ES256' })).toThrow(/JWT_PRIVATE_KEY is required/);
+    expect(() => loadConfig({ JWT_ALGORITHM: 'ES256', JWT_PRIVATE_KEY: 'nope' })).toThrow(/JWT_PRIVATE_KEY must be a PEM/);
+    expect(() => loadConfig({ JWT_ALGORITHM: 'ES256', JWT_PRIVATE_KEY: p384 })).toThrow(/P-256/);
   });
 });

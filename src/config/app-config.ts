@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createPrivateKey, KeyObject, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { type Env, type RawEnv, envSchema } from './env.schema.js';
@@ -15,7 +15,11 @@ export interface AppConfig {
     readonly migrationsRun: boolean;
   };
   readonly jwt: {
-    readonly secret: Buffer;
+    readonly algorithm: 'HS256' | 'ES256';
+    /** HS256: the shared secret. */
+    readonly secret?: Buffer;
+    /** ES256: the P-256 private key (its public half is published at `/.well-known/jwks.json`). */
+    readonly privateKey?: KeyObject;
     readonly issuer: string;
     readonly audience: string;
     /** Seconds. */
@@ -69,7 +73,8 @@ export function loadConfig(raw: RawEnv = process.env): AppConfig {
     logLevel: e.LOG_LEVEL,
     database: { url: e.DATABASE_URL, dataDir, migrationsRun: e.MIGRATIONS_RUN },
     jwt: {
-      secret: jwtSecret(e, dataDir),
+      algorithm: e.JWT_ALGORITHM,
+      ...(e.JWT_ALGORITHM === 'ES256' ? { privateKey: jwtPrivateKey(e) } : { secret: jwtSecret(e, dataDir) }),
       issuer: e.JWT_ISSUER ?? 'accounts-service',
       audience: e.JWT_AUDIENCE ?? 'accounts-service',
       accessTtl: e.JWT_ACCESS_TTL,
@@ -84,6 +89,21 @@ export function loadConfig(raw: RawEnv = process.env): AppConfig {
     mail: { smtpUrl: e.SMTP_URL, from: e.MAIL_FROM ?? 'Accounts <no-reply@localhost>', fileDir: join(dataDir, 'mail') },
     outbox: { pollMs: e.OUTBOX_POLL_MS },
   });
+}
+
+/** The ES256 private key from `JWT_PRIVATE_KEY` (PEM; `\n` escapes allowed). */
+function jwtPrivateKey(env: Env): KeyObject {
+  if (!env.JWT_PRIVATE_KEY) throw new ConfigError('Invalid configuration: JWT_PRIVATE_KEY is required when JWT_ALGORITHM=ES256');
+  let key: KeyObject;
+  try {
+    key = createPrivateKey(env.JWT_PRIVATE_KEY.replace(/\\n/g, '\n'));
+  } catch {
+    throw new ConfigError('Invalid configuration: JWT_PRIVATE_KEY must be a PEM private key');
+  }
+  if (key.asymmetricKeyType !== 'ec' || key.asymmetricKeyDetails?.namedCurve !== 'prime256v1') {
+    throw new ConfigError('Invalid configuration: JWT_PRIVATE_KEY must be a P-256 (prime256v1) EC key for ES256');
+  }
+  return key;
 }
 
 /**
@@ -110,7 +130,7 @@ function jwtSecret(env: Env, dataDir: string): Buffer {
 }
 
 function deepFreeze<T>(value: T): T {
-  if (value && typeof value === 'object' && !Buffer.isBuffer(value)) {
+  if (value && typeof value === 'object' && !Buffer.isBuffer(value) && !(value instanceof KeyObject)) {
     for (const child of Object.values(value)) deepFreeze(child);
     Object.freeze(value);
   }

@@ -72,7 +72,7 @@ export const envSchema = {
   DATABASE_URL: url(['postgres:', 'postgresql:']),
   DATA_DIR: string('./data'),
   MIGRATIONS_RUN: boolean(true),
-  JWT_ALGORITHM: oneOf(['HS256', 'ES256', 'EdDSA'] as const, 'HS256'),
+  JWT_ALGORITHM: oneOf(['HS256', 'ES256'] as const, 'HS256'),
   JWT_SECRET: string(),
   JWT_PRIVATE_KEY: string(),
   JWT_ISSUER: string('accounts-service'),

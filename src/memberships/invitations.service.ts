@@ -96,7 +96,7 @@ export class InvitationsService {
     const now = this.clock.now();
     const token = randomSecret(INVITATION_TOKEN_PREFIX);
     // An UPDATE answers [rows, affected count] through TypeORM's query().
-    const rows: { email: string }[] = await em.query(
+    const [rows]: [{ email: string }[], number] = await em.query(
       `UPDATE invitations SET token_hash = $3, expires_at = $4, status = 'pending', send_count = send_count + 1, updated_at = $5
         WHERE id = (SELECT id FROM invitations WHERE account_id = $1 AND user_id = $2 AND status IN ('pending', 'expired')
                      ORDER BY id DESC LIMIT 1)

@@ -7,6 +7,7 @@ import {
   createAccount,
   createAccountMember,
   createAccountWithMembers,
+  createApiToken,
   createInvitation,
   createMember,
   createPlatformAdmin,
@@ -511,6 +512,8 @@ describe('memberships', () => {
       invited: TestInvitation;
       /** An active user who is not a member. */
       outsider: TestUser;
+      /** An API token of the target, limited to the account. */
+      apiTokenId: string;
     }
 
     interface Row {
@@ -520,7 +523,7 @@ describe('memberships', () => {
       /** The lowest role that SPEC's table lets through; platform admins always pass. */
       min: AccountRole;
       ok: number;
-      params?: (fx: Fixture) => Record<string, number>;
+      params?: (fx: Fixture) => Record<string, number | string>;
       body?: (fx: Fixture) => unknown;
       /** Changes state: each caller gets a fresh fixture. */
       destructive?: boolean;
@@ -647,6 +650,23 @@ describe('memberships', () => {
       },
       {
         method: 'GET',
+        path: '/api/accounts/{id}/tokens',
+        min: 'manage',
+        ok: 200,
+        after: async (fx, _c, body) => expect(body).toEqual({ value: [expect.objectContaining({ id: fx.apiTokenId, revokedAt: null })], count: 1 }),
+      },
+      {
+        method: 'DELETE',
+        path: '/api/accounts/{id}/tokens/{tokenId}',
+        min: 'manage',
+        ok: 200,
+        destructive: true,
+        params: (fx) => ({ tokenId: fx.apiTokenId }),
+        after: async (fx) =>
+          expect(countWhere(`api_tokens WHERE id = $1 AND revoked_at IS NOT NULL`, [fx.apiTokenId])).resolves.toBe(1),
+      },
+      {
+        method: 'GET',
         path: '/api/accounts/{id}/audit-events',
         min: 'admin',
         ok: 200,
@@ -673,8 +693,9 @@ describe('memberships', () => {
       const target = await createAccountMember(t, account.id, ['viewer']);
       const invited = await createInvitation(t, account.id, ['viewer'], callers.owner.user.id);
       const outsider = await createMember(t);
+      const apiToken = await createApiToken(t, target.user.id, account.id);
       const tokens = Object.fromEntries(CALLERS.map((c) => [c, c === 'anonymous' ? undefined : callers[c].token])) as Fixture['tokens'];
-      return { account, tokens, target, invited, outsider };
+      return { account, tokens, target, invited, outsider, apiTokenId: apiToken.id };
     }
 
     function expected(row: Row, caller: Caller): { status: number; code?: string } {
@@ -689,13 +710,14 @@ describe('memberships', () => {
       account: await t.db.query(`SELECT * FROM accounts WHERE id = $1`, [accountId]),
       memberships: await t.db.query(`SELECT user_id, roles, status, updated_at FROM memberships WHERE account_id = $1 ORDER BY user_id`, [accountId]),
       invitations: await t.db.query(`SELECT id, status, token_hash, expires_at, send_count FROM invitations WHERE account_id = $1 ORDER BY id`, [accountId]),
+      apiTokens: await t.db.query(`SELECT id, revoked_at FROM api_tokens WHERE account_id = $1 ORDER BY id`, [accountId]),
     });
 
     const cells = MATRIX.flatMap((row) => CALLERS.map((caller) => [`${row.method} ${row.path}`, caller, row] as const));
 
     it.each(cells)('%s as %s', async (_route, caller, row) => {
       const fx = row.destructive ? await makeFixture() : shared;
-      const params: Record<string, number> = { id: fx.account.id, accountId: fx.account.id, idOrName: fx.account.id, ...row.params?.(fx) };
+      const params: Record<string, number | string> = { id: fx.account.id, accountId: fx.account.id, idOrName: fx.account.id, ...row.params?.(fx) };
       const path = row.path.replace(/\{(\w+)\}/g, (_m, name: string) => String(params[name]));
       const before = await snapshot(fx.account.id);
 

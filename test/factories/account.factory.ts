@@ -7,6 +7,8 @@ import type { AccountRole } from '../../src/memberships/account-role.js';
 import { Invitation } from '../../src/memberships/invitation.entity.js';
 import { INVITATION_TTL_MS } from '../../src/memberships/invitations.service.js';
 import { Membership, type MembershipStatus } from '../../src/memberships/membership.entity.js';
+import type { CreatedTokenDto } from '../../src/tokens/dto/token.dto.js';
+import { TokensService } from '../../src/tokens/tokens.service.js';
 import type { User } from '../../src/users/user.entity.js';
 import { type NewUser, UsersService } from '../../src/users/users.service.js';
 import type { TestApp } from '../setup/test-app.js';
@@ -176,4 +178,10 @@ export async function membershipOf(
 ): Promise<{ roles: AccountRole[]; status: MembershipStatus } | undefined> {
   const [row] = await t.db.query(`SELECT roles, status FROM memberships WHERE account_id = $1 AND user_id = $2`, [accountId, userId]);
   return row;
+}
+
+/** An API token of `userId`, limited to `accountId` (or unlimited with null); the answer carries the secret. */
+export async function createApiToken(t: TestApp, userId: number, accountId: number | null, name = 'test token'): Promise<CreatedTokenDto> {
+  const tokens = t.app.get(TokensService);
+  return t.db.transaction((em) => tokens.issue(em, { userId, accountId, name }));
 }
