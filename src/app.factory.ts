@@ -1,5 +1,7 @@
 import 'reflect-metadata';
 import type { LogLevel } from '@nestjs/common';
+import cors from '@fastify/cors';
+import helmet from '@fastify/helmet';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
@@ -33,6 +35,9 @@ export async function createApp(options: CreateAppOptions = {}): Promise<NestFas
   const config = loadConfig({ ...process.env, ...options.env });
   const adapter = new FastifyAdapter({
     bodyLimit: BODY_LIMIT_BYTES,
+    maxParamLength: 200,
+    // Headers beyond 16 KB are refused by Node with 431.
+    http: { maxHeaderSize: 16 * 1024 },
     trustProxy: config.http.trustProxy,
     // A caller's x-request-id is kept when it is a sane token, otherwise one is made.
     genReqId: (req: IncomingMessage) => {
@@ -48,11 +53,19 @@ export async function createApp(options: CreateAppOptions = {}): Promise<NestFas
     bodyParser: false,
   });
 
+  await app.register(helmet, {
+    // Swagger UI at /docs loads its own scripts and styles from this origin.
+    contentSecurityPolicy: { directives: { defaultSrc: ["'self'"], imgSrc: ["'self'", 'data:'], styleSrc: ["'self'", "'unsafe-inline'"] } },
+  });
+  await app.register(cors, { origin: config.corsOrigins.length > 0 ? [...config.corsOrigins] : false, credentials: false });
+
   const fastify = app.getHttpAdapter().getInstance();
   // JSON only: anything else (form bodies included) is refused with 415 before it reaches a handler.
   fastify.removeContentTypeParser(['text/plain']);
   fastify.addHook('onRequest', async (req, reply) => {
     void reply.header('x-request-id', req.id);
+    // API answers carry credentials and personal data: never stored by a cache.
+    if (!req.url.startsWith('/docs') && !req.url.startsWith('/.well-known/')) void reply.header('cache-control', 'no-store');
   });
 
   app.useGlobalPipes(createValidationPipe());

@@ -4,6 +4,7 @@ import { AccountsModule } from './accounts/accounts.module.js';
 import { AuditModule, AuditReadModule } from './audit/audit.module.js';
 import { AuthModule } from './auth/auth.module.js';
 import { ClockModule } from './common/clock/clock.module.js';
+import { RedisModule } from './common/redis/redis.module.js';
 import { ErrorFilter } from './common/errors/error.filter.js';
 import type { AppConfig } from './config/app-config.js';
 import { ConfigModule } from './config/config.module.js';
@@ -24,6 +25,7 @@ export class AppModule {
         ConfigModule.forRoot(config),
         ClockModule.forRoot(config.isTest),
         DatabaseModule.forRoot(config),
+        RedisModule,
         AuditModule,
         OutboxModule,
         UsersModule,

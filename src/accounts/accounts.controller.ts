@@ -1,4 +1,5 @@
 import { Body, Controller, Delete, Get, Param, Post, Put, Query } from '@nestjs/common';
+import { RateLimited } from '../auth/abuse/rate-limit.guard.js';
 import { Idempotent } from '../common/idempotency/idempotency.interceptor.js';
 import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import { ErrorCode } from '../common/errors/error-code.js';
@@ -28,6 +29,7 @@ export class AccountsController {
   @Public()
   @Idempotent()
   @Post('signup')
+  @RateLimited()
   @ApiOperation({ summary: 'Signup New Account', description: 'A new user, their account and its owner membership, in one step. No authentication.' })
   @ApiCreatedResponse({ type: SignupResponseDto })
   @ApiErrors(ErrorCode.SELF_SERVICE_DISABLED, ErrorCode.EMAIL_ALREADY_EXISTS, ErrorCode.ACCOUNT_ALREADY_EXISTS)

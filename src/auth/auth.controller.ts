@@ -1,4 +1,5 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Post } from '@nestjs/common';
+import { RateLimited } from './abuse/rate-limit.guard.js';
 import { Idempotent } from '../common/idempotency/idempotency.interceptor.js';
 import { ApiAcceptedResponse, ApiBearerAuth, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { AppError } from '../common/errors/app-error.js';
@@ -25,6 +26,7 @@ export class AuthController {
   @Public()
   @Idempotent()
   @Post('register')
+  @RateLimited()
   @ApiOperation({ summary: 'Register a user (self-service), answered with a login' })
   @ApiCreatedResponse({ type: LoginResponseDto })
   @ApiErrors(ErrorCode.SELF_SERVICE_DISABLED, ErrorCode.EMAIL_ALREADY_EXISTS)
@@ -34,6 +36,7 @@ export class AuthController {
 
   @Public()
   @Post('login')
+  @RateLimited()
   @HttpCode(200)
   @ApiOperation({ summary: 'Log in with email and password' })
   @ApiOkResponse({ type: LoginResponseDto })
@@ -44,6 +47,7 @@ export class AuthController {
 
   @Public()
   @Post('refresh')
+  @RateLimited()
   @HttpCode(200)
   @ApiOperation({
     summary: 'Exchange a refresh token for a new login',
@@ -57,6 +61,7 @@ export class AuthController {
 
   @Public()
   @Post('password/forgot')
+  @RateLimited()
   @HttpCode(202)
   @ApiOperation({ summary: 'Mail a password reset link', description: 'Answers the same whether or not the email has an account.' })
   @ApiAcceptedResponse({ type: SuccessDto })
@@ -66,6 +71,7 @@ export class AuthController {
 
   @Public()
   @Post('password/reset')
+  @RateLimited()
   @HttpCode(200)
   @ApiOperation({ summary: 'Choose a new password with the mailed token', description: 'The token works once; every session of the user ends.' })
   @ApiOkResponse({ type: SuccessDto })
@@ -76,6 +82,7 @@ export class AuthController {
 
   @Public()
   @Post('email/verify')
+  @RateLimited()
   @HttpCode(200)
   @ApiOperation({ summary: 'Confirm the email address with the mailed token', description: 'Sets `emailVerifiedAt` on the user.' })
   @ApiOkResponse({ type: SuccessDto })

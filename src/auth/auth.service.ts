@@ -12,6 +12,7 @@ import { User } from '../users/user.entity.js';
 import { UsersService } from '../users/users.service.js';
 import { success, type SuccessDto } from '../common/http/success.dto.js';
 import type { LoginDto, LoginResponseDto, RegisterDto, ResetPasswordDto } from './dto/auth.dto.js';
+import { LoginLockoutService } from './abuse/login-lockout.service.js';
 import { UserTokensService } from './user-tokens.service.js';
 import type { MeDto, SessionListDto } from './dto/me.dto.js';
 import { AccessTokenService } from './jwt.service.js';
@@ -32,6 +33,7 @@ export class AuthService {
     private readonly accessTokens: AccessTokenService,
     private readonly audit: AuditService,
     private readonly userTokens: UserTokensService,
+    private readonly lockout: LoginLockoutService,
   ) {}
 
   /** Self-service registration of a user without an account; answers with a login. */
@@ -61,15 +63,19 @@ export class AuthService {
   }
 
   /**
-   * Unknown email, wrong password, invited user without a password and disabled user all answer
-   * the same 401, after the same argon2 work.
+   * Unknown email, wrong password, invited user without a password, disabled user and locked-out
+   * email all answer the same 401, after the same argon2 work. Failures count towards a lockout.
    */
   async login(dto: LoginDto, context: RequestContext): Promise<LoginResponseDto> {
-    const user = await this.users.findByEmail(dto.email);
-    const matches = await this.passwords.verify(user?.passwordHash, dto.password);
+    const [locked, user] = await Promise.all([this.lockout.isLocked(dto.email), this.users.findByEmail(dto.email)]);
+    // During a lockout even the right password fails, after the same argon2 work as a wrong one.
+    const matches = await this.passwords.verify(locked ? null : user?.passwordHash, dto.password);
+    if (locked) throw new AppError(ErrorCode.INVALID_CREDENTIALS, INVALID_CREDENTIALS);
     if (!user || !matches || user.status !== 'active') {
+      await this.lockout.recordFailure(dto.email);
       throw new AppError(ErrorCode.INVALID_CREDENTIALS, INVALID_CREDENTIALS);
     }
+    await this.lockout.recordSuccess(dto.email);
     return this.dataSource.transaction((em) => this.startSession(em, user, context));
   }
 

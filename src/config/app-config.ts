@@ -45,6 +45,15 @@ export interface AppConfig {
     readonly fileDir: string;
   };
   readonly outbox: { readonly pollMs: number };
+  /** Shared counters for rate limits and login lockouts across instances; in memory when absent. */
+  readonly redisUrl?: string;
+  readonly rateLimit: {
+    readonly enabled: boolean;
+    /** Requests per minute per client IP on each unauthenticated route. */
+    readonly perMinute: number;
+  };
+  /** Web origins allowed by CORS; none when empty. */
+  readonly corsOrigins: readonly string[];
 }
 
 export const APP_CONFIG = Symbol('APP_CONFIG');
@@ -88,6 +97,9 @@ export function loadConfig(raw: RawEnv = process.env): AppConfig {
     appUrl: (e.APP_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ''),
     mail: { smtpUrl: e.SMTP_URL, from: e.MAIL_FROM ?? 'Accounts <no-reply@localhost>', fileDir: join(dataDir, 'mail') },
     outbox: { pollMs: e.OUTBOX_POLL_MS },
+    redisUrl: e.REDIS_URL,
+    rateLimit: { enabled: e.RATE_LIMIT_ENABLED, perMinute: e.RATE_LIMIT_PER_MINUTE },
+    corsOrigins: e.CORS_ORIGINS,
   });
 }
 

@@ -51,6 +51,23 @@ const url =
     return raw;
   };
 
+/** A comma-separated list of web origins (`https://app.example.com`), or empty. */
+const origins: Parser<string[]> = (raw) => {
+  const items = (raw ?? '').split(',').map((item) => item.trim()).filter(Boolean);
+  for (const item of items) {
+    let parsed: URL | undefined;
+    try {
+      parsed = new URL(item);
+    } catch {
+      // reported below
+    }
+    if (!parsed || !['http:', 'https:'].includes(parsed.protocol) || parsed.origin !== item) {
+      throw new Error(`must list origins such as https://app.example.com, got "${item}"`);
+    }
+  }
+  return items;
+};
+
 /** A duration such as `900`, `900s`, `15m`, `12h` or `30d`, returned in seconds. */
 const duration =
   (fallbackSeconds: number, maxSeconds: number): Parser<number> =>
@@ -88,6 +105,10 @@ export const envSchema = {
   SMTP_URL: url(['smtp:', 'smtps:']),
   MAIL_FROM: string('Accounts <no-reply@localhost>'),
   OUTBOX_POLL_MS: integer(1000, 50, 60000),
+  REDIS_URL: url(['redis:', 'rediss:']),
+  RATE_LIMIT_ENABLED: boolean(true),
+  RATE_LIMIT_PER_MINUTE: integer(30, 1, 100000),
+  CORS_ORIGINS: origins,
   TRUST_PROXY: boolean(false),
 } as const;
 

@@ -1,4 +1,5 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { RateLimited } from '../auth/abuse/rate-limit.guard.js';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import { LoginResponseDto } from '../auth/dto/auth.dto.js';
 import { ErrorCode } from '../common/errors/error-code.js';
@@ -20,6 +21,7 @@ export class InvitationsController {
 
   @Public()
   @Post('invitations/accept')
+  @RateLimited()
   @HttpCode(200)
   @ApiOperation({
     summary: 'Accept an invitation',

@@ -1,4 +1,5 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Post } from '@nestjs/common';
+import { RateLimited } from '../auth/abuse/rate-limit.guard.js';
 import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import { PlatformAdmin } from '../auth/guards/platform-admin.guard.js';
 import { AppError } from '../common/errors/app-error.js';
@@ -44,6 +45,7 @@ export class TokensController {
   }
 
   @Post('tokens/introspect')
+  @RateLimited()
   @HttpCode(200)
   @PlatformAdmin()
   @ApiOperation({

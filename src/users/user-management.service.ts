@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { type DataSource, type EntityManager, In } from 'typeorm';
 import { AuditService } from '../audit/audit.service.js';
+import { LoginLockoutService } from '../auth/abuse/login-lockout.service.js';
 import { PasswordsService } from '../auth/passwords.service.js';
 import { SessionsService } from '../auth/sessions.service.js';
 import { AppError } from '../common/errors/app-error.js';
@@ -32,6 +33,7 @@ export class UserManagementService {
     private readonly passwords: PasswordsService,
     private readonly sessions: SessionsService,
     private readonly audit: AuditService,
+    private readonly lockout: LoginLockoutService,
   ) {}
 
   async get(userId: number): Promise<UserDto> {
@@ -102,6 +104,17 @@ export class UserManagementService {
       });
     });
     return this.get(userId);
+  }
+
+  /** Lifts a login lockout on the user's email. */
+  async unlock(principal: Principal, userId: number, context: RequestContext): Promise<SuccessDto> {
+    const user = await this.dataSource.getRepository(User).findOneBy({ id: userId });
+    if (!user) throw new AppError(ErrorCode.USER_NOT_FOUND, 'User not found');
+    await this.lockout.clear(user.email);
+    await this.dataSource.transaction((em) =>
+      this.audit.record(em, principal, context, { action: 'user.unlocked', targetType: 'user', targetId: userId }),
+    );
+    return success('User unlocked');
   }
 
   async remove(principal: Principal, userId: number, context: RequestContext): Promise<SuccessDto> {

@@ -79,6 +79,17 @@ export class UsersController {
     return this.users.update(principal, id, dto, context);
   }
 
+  @Post(':id/unlock')
+  @HttpCode(200)
+  @PlatformAdmin()
+  @ApiOperation({ summary: 'Lift a login lockout (platform administrators)' })
+  @ApiParam({ name: 'id', type: 'integer' })
+  @ApiOkResponse({ type: SuccessDto })
+  @ApiErrors(ErrorCode.USER_NOT_FOUND)
+  unlock(@CurrentPrincipal() principal: Principal, @Param('id', IdPipe) id: number, @CurrentRequestContext() context: RequestContext): Promise<SuccessDto> {
+    return this.users.unlock(principal, id, context);
+  }
+
   @Delete(':id')
   @PlatformAdmin()
   @ApiOperation({ summary: 'Delete a user (platform administrators)', description: 'Refused while the user is the last active owner of an account.' })

@@ -5,6 +5,7 @@ import {
   createAccount,
   createAccountMember,
   createAccountWithMembers,
+  createApiToken,
   createInvitation,
   createMember,
   createPlatformAdmin,
@@ -325,6 +326,15 @@ describe('accounts', () => {
       expect(beyond.body).toEqual({ value: [], count: 3 });
     });
 
+    it('filters on datetimes', async () => {
+      const since = new Date(Date.now() - 3600 * 1000).toISOString();
+      const recent = await list(q({ $filter: `createdAt gt ${since} and startswith(name, '${prefix}')` }));
+      expect(recent.status).toBe(200);
+      expect(recent.body.count).toBe(3);
+      const future = await list(q({ $filter: `createdAt gt 2999-01-01T00:00:00Z` }));
+      expect(future.body).toEqual({ value: [], count: 0 });
+    });
+
     it('matches % and _ inside contains() literally', async () => {
       const res = await list(q({ $filter: `contains(name, '%')` }));
       expect(res.status).toBe(200);
@@ -584,9 +594,11 @@ describe('accounts', () => {
   });
 
   describe('DELETE /api/accounts/{accountId}', () => {
-    it('lets the owner delete the account; memberships and invitations go with it, the users stay', async () => {
+    it('lets the owner delete the account; memberships, invitations and its API tokens go with it, the users stay', async () => {
       const fx = await createAccountWithMembers(t);
       const invited = await createInvitation(t, fx.account.id, ['viewer'], fx.owner.user.id);
+      const apiToken = await createApiToken(t, fx.manage.user.id, fx.account.id);
+      expect((await t.http.get('/api/auth/me', apiToken.token)).status).toBe(200);
       const res = await t.http.delete(`/api/accounts/${fx.account.id}`, fx.owner.token);
 
       expect(res.status).toBe(200);
@@ -594,6 +606,9 @@ describe('accounts', () => {
       await expect(accountRow(fx.account.id)).resolves.toBeUndefined();
       await expect(countWhere(`memberships WHERE account_id = $1`, [fx.account.id])).resolves.toBe(0);
       await expect(countWhere(`invitations WHERE account_id = $1`, [fx.account.id])).resolves.toBe(0);
+      await expect(countWhere(`api_tokens WHERE id = $1`, [apiToken.id])).resolves.toBe(0);
+      const withToken = await t.http.get('/api/auth/me', apiToken.token);
+      expect(withToken.status).toBe(401);
       await expect(countWhere(`users WHERE id = ANY($1)`, [[fx.owner.user.id, fx.viewer.user.id, invited.user.id]])).resolves.toBe(3);
       const [audit] = await t.db.query(`SELECT action FROM audit_events WHERE account_id = $1 AND action = 'account.deleted'`, [fx.account.id]);
       expect(audit).toEqual({ action: 'account.deleted' });
@@ -650,6 +665,9 @@ describe('accounts', () => {
       ['POST', (id) => `/api/accounts/${id}/transfer-ownership`, { userId: 1 }],
       ['GET', (id) => `/api/accounts/${id}/invitations`],
       ['DELETE', (id) => `/api/accounts/${id}/invitations/1`],
+      ['GET', (id) => `/api/accounts/${id}/tokens`],
+      ['DELETE', (id) => `/api/accounts/${id}/tokens/00000000-0000-4000-8000-000000000000`],
+      ['GET', (id) => `/api/accounts/${id}/audit-events`],
     ];
 
     it.each(accountRoutes.flatMap(([method, path, body]) => MALFORMED_IDS.map((id) => [`${method} ${path(id)}`, method, path(id), body] as const)))(

@@ -59,6 +59,11 @@ describe('invitations', () => {
   const accept = (token: string, extra: Record<string, string> = {}) =>
     t.http.post('/api/invitations/accept', { token, password: PASSWORD, ...extra });
 
+  const countWhere = async (sql: string, params: unknown[]): Promise<number> => {
+    const [{ count }] = await t.db.query(`SELECT count(*)::int AS count FROM ${sql}`, params);
+    return count;
+  };
+
   const invitationRows = (accountId: number, userId: number) =>
     t.db.query(`SELECT * FROM invitations WHERE account_id = $1 AND user_id = $2 ORDER BY id`, [accountId, userId]);
 
@@ -161,6 +166,34 @@ describe('invitations', () => {
 
       expect((await accept(token)).status).toBe(200);
       await expect(membershipOf(t, fx.account.id, userId)).resolves.toEqual({ roles: ['viewer'], status: 'active' });
+    });
+  });
+
+  describe('a user invited to two accounts', () => {
+    it('sets the password with the first invitation; the second needs that same password', async () => {
+      const first = await createAccountWithMembers(t);
+      const second = await createAccountWithMembers(t);
+      const email = uniqueEmail('twice-invited');
+      for (const fx of [first, second]) {
+        const res = await t.http.post(`/api/accounts/${fx.account.id}/users`, { email, roles: ['viewer'] }, fx.owner.token);
+        expect(res.status).toBe(201);
+      }
+      const [{ id: userId }] = await t.db.query(`SELECT id FROM users WHERE email = $1`, [email]);
+      const tokens: string[] = [];
+      for (let i = 0; i < 2; i++) tokens.push((await invitationMail(email, tokens)).token);
+      const [row] = await t.db.query(`SELECT account_id FROM invitations WHERE token_hash = $1`, [sha256(tokens[0])]);
+      const [firstToken, secondToken] = row.account_id === first.account.id ? tokens : [...tokens].reverse();
+
+      expect((await accept(firstToken)).status).toBe(200);
+      const wrong = await accept(secondToken, { password: 'not-the-password-1' });
+      expect(wrong.status).toBe(401);
+      expect(wrong.body.code).toBe('INVALID_CREDENTIALS');
+      await expect(membershipOf(t, second.account.id, userId)).resolves.toEqual({ roles: ['viewer'], status: 'invited' });
+      await expect(invitationRows(second.account.id, userId)).resolves.toEqual([expect.objectContaining({ status: 'pending' })]);
+
+      expect((await accept(secondToken)).status).toBe(200);
+      await expect(membershipOf(t, second.account.id, userId)).resolves.toEqual({ roles: ['viewer'], status: 'active' });
+      expect((await t.http.post('/api/auth/login', { email, password: PASSWORD })).status).toBe(200);
     });
   });
 
@@ -372,6 +405,18 @@ describe('invitations', () => {
       expect(res.status).toBe(403);
       expect(res.body.code).toBe('UNAUTHORIZED');
       expect((await accept(invited.token)).status).toBe(200);
+    });
+
+    it('two accepts of one token at once: exactly one logs in', async () => {
+      const fx = await createAccountWithMembers(t);
+      const invited = await createInvitation(t, fx.account.id, ['user'], fx.owner.user.id);
+      const answers = await Promise.all([accept(invited.token), accept(invited.token, { password: 'the-other-password-7' })]);
+      expect(answers.map((a) => a.status).sort()).toEqual([200, 400]);
+      const winner = answers.find((a) => a.status === 200)!;
+      const password = winner === answers[0] ? PASSWORD : 'the-other-password-7';
+      expect((await t.http.post('/api/auth/login', { email: invited.user.email, password })).status).toBe(200);
+      await expect(countWhere(`sessions WHERE user_id = $1`, [invited.user.id])).resolves.toBe(2);
+      await expect(membershipOf(t, fx.account.id, invited.user.id)).resolves.toEqual({ roles: ['user'], status: 'active' });
     });
 
     it('an accept racing a revoke: exactly one wins, and the database agrees with the winner', async () => {

@@ -190,7 +190,9 @@ describe('memberships', () => {
 
       const page = await get({ $top: '2', $skip: '2' });
       expect(page.body.count).toBe(6);
-      expect(page.body.value.map((m: { id: number }) => m.id)).toEqual([fx.manage.user.id, fx.user.user.id]);
+      // The default order is the order of joining (the membership id).
+      const joined = await t.db.query(`SELECT user_id FROM memberships WHERE account_id = $1 ORDER BY id OFFSET 2 LIMIT 2`, [fx.account.id]);
+      expect(page.body.value.map((m: { id: number }) => m.id)).toEqual(joined.map((r: { user_id: number }) => r.user_id));
 
       const bad = await get({ $filter: `password eq 'x'` });
       expect(bad.status).toBe(400);
@@ -769,6 +771,25 @@ describe('memberships', () => {
       }
       await expect(t.db.query(`${ACCOUNTS_WITHOUT_ACTIVE_OWNER} AND a.id = ANY($1)`, [accountIds])).resolves.toEqual([]);
       await expect(t.db.query(ACCOUNTS_WITHOUT_ACTIVE_OWNER)).resolves.toEqual([]);
+    });
+
+    it('five managers adding one new email at once: one 201, the others 409 USER_ALREADY_IN_ACCOUNT, one user, one invitation', async () => {
+      const fx = await createAccountWithMembers(t);
+      const email = uniqueEmail('together');
+      const callers = [fx.owner, fx.admin, fx.manage, fx.owner, fx.admin];
+      const answers = await Promise.all(
+        callers.map((caller, i) =>
+          t.http.post(`/api/accounts/${fx.account.id}/users`, { email: i % 2 ? email.toUpperCase() : email, roles: ['viewer'] }, caller.token),
+        ),
+      );
+      expect(answers.filter((res) => res.status === 201)).toHaveLength(1);
+      for (const res of answers.filter((r) => r.status !== 201)) {
+        expect(res.status).toBe(409);
+        expect(res.body.code).toBe('USER_ALREADY_IN_ACCOUNT');
+      }
+      await expect(usersWithEmail(email)).resolves.toBe(1);
+      await expect(membersOf(fx.account.id)).resolves.toBe(6);
+      await expect(countWhere(`invitations WHERE account_id = $1 AND lower(email) = lower($2)`, [fx.account.id, email])).resolves.toBe(1);
     });
 
     it('30 parallel signups with one email in mixed case: one 201, the others 409, one user row', async () => {

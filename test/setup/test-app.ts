@@ -80,7 +80,7 @@ export interface TestApp {
 export async function startTestApp(env: RawEnv = {}): Promise<TestApp> {
   const database = await createTestDatabase();
   const app = await createApp({
-    env: { NODE_ENV: 'test', LOG_LEVEL: 'silent', JWT_SECRET: TEST_JWT_SECRET, ...database.env, ...env },
+    env: { NODE_ENV: 'test', LOG_LEVEL: 'silent', JWT_SECRET: TEST_JWT_SECRET, RATE_LIMIT_ENABLED: 'false', ...database.env, ...env },
   });
   await app.listen(0, '127.0.0.1');
   const address = app.getHttpServer().address() as { port: number };

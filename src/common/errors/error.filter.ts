@@ -65,6 +65,8 @@ export class ErrorFilter implements ExceptionFilter {
   catch(error: unknown, host: ArgumentsHost): void {
     const reply = host.switchToHttp().getResponse<FastifyReply>();
     const body = toErrorBody(error);
-    if (!reply.sent) void reply.status(body.statusCode).header('cache-control', 'no-store').send(body);
+    if (reply.sent) return;
+    if (error instanceof AppError && error.retryAfterSeconds !== undefined) void reply.header('retry-after', error.retryAfterSeconds);
+    void reply.status(body.statusCode).header('cache-control', 'no-store').send(body);
   }
 }

@@ -1,0 +1,49 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { ZxcvbnFactory } from '@zxcvbn-ts/core';
+import * as common from '@zxcvbn-ts/language-common';
+import * as english from '@zxcvbn-ts/language-en';
+import { AppError } from '../common/errors/app-error.js';
+import { ErrorCode } from '../common/errors/error-code.js';
+import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
+
+/** zxcvbn scores 0 to 4; 3 is "safely unguessable: moderate protection from offline slow-hash attacks". */
+const MIN_SCORE = 3;
+
+/** The ~49,000 most common passwords (zxcvbn's list, lower case), compared case-insensitively. */
+const COMMON_PASSWORDS = new Set(common.dictionary['passwords-common'].map((word) => String(word).toLowerCase()));
+
+/**
+ * What a new password must be beyond its length (8 to 128, checked by the DTOs): never one of the
+ * most common passwords, and, when `ENFORCE_PASSWORD_STRENGTH=true`, scored at least 3 of 4 by
+ * the zxcvbn estimator, which also penalises the user's own email and names.
+ */
+@Injectable()
+export class PasswordPolicy {
+  /** Built on first use (about 0.3 s and 40 MB for the dictionaries): only when strength is enforced. */
+  private estimator?: ZxcvbnFactory;
+
+  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {}
+
+  /** Throws 400 `VALIDATION_FAILED` (field `password`) when the password is not acceptable. */
+  assertAcceptable(password: string, userInputs: string[]): void {
+    if (COMMON_PASSWORDS.has(password.toLowerCase())) throw refused('is too common');
+    if (!this.config.enforcePasswordStrength) return;
+    const result = this.zxcvbn().check(password, userInputs.filter(Boolean));
+    if (result.score >= MIN_SCORE) return;
+    const advice = [result.feedback.warning, ...result.feedback.suggestions].filter(Boolean).join(' ');
+    throw refused(`is too weak (strength ${result.score} of 4, at least ${MIN_SCORE} needed)${advice ? `: ${advice}` : ''}`);
+  }
+
+  private zxcvbn(): ZxcvbnFactory {
+    this.estimator ??= new ZxcvbnFactory({
+      dictionary: { ...common.dictionary, ...english.dictionary },
+      graphs: common.adjacencyGraphs,
+      translations: english.translations,
+    });
+    return this.estimator;
+  }
+}
+
+function refused(problem: string): AppError {
+  return new AppError(ErrorCode.VALIDATION_FAILED, `password: ${problem}`, [{ field: 'password', problem }]);
+}
