@@ -3,9 +3,11 @@ import { APP_FILTER } from '@nestjs/core';
 import { AccountsModule } from './accounts/accounts.module.js';
 import { AuditModule, AuditReadModule } from './audit/audit.module.js';
 import { AuthModule } from './auth/auth.module.js';
+import { PasswordPolicyModule } from './auth/password-policy.module.js';
 import { ClockModule } from './common/clock/clock.module.js';
 import { RedisModule } from './common/redis/redis.module.js';
 import { ErrorFilter } from './common/errors/error.filter.js';
+import { CompatModule } from './compat/compat.module.js';
 import type { AppConfig } from './config/app-config.js';
 import { ConfigModule } from './config/config.module.js';
 import { DatabaseModule } from './database/database.module.js';
@@ -27,6 +29,7 @@ export class AppModule {
         DatabaseModule.forRoot(config),
         RedisModule,
         AuditModule,
+        PasswordPolicyModule,
         OutboxModule,
         UsersModule,
         MembershipsModule,
@@ -36,6 +39,7 @@ export class AppModule {
         UserManagementModule,
         TokensModule,
         HealthModule,
+        CompatModule,
       ],
       providers: [{ provide: APP_FILTER, useClass: ErrorFilter }],
     };

@@ -82,9 +82,10 @@ describe('memberships', () => {
       expect(mail.subject).toBe(`You are invited to join ${fx.account.name}`);
       expect(mail.text).toMatch(/https:\/\/accounts\.example\.test\/invitations\/accept\?token=\S+/);
 
-      // Not a member until accepted: the account is invisible to the invited user.
-      const [{ n }] = await t.db.query(`SELECT count(*)::int AS n FROM sessions WHERE user_id = $1`, [res.body.id]);
-      expect(n).toBe(0);
+      // Without a password until the invitation is accepted: no login.
+      const login = await t.http.post('/api/auth/login', { email, password: 'any-password-at-all' });
+      expect(login.status).toBe(401);
+      expect(login.body.code).toBe('INVALID_CREDENTIALS');
     });
 
     it('adds an existing user by email (in another case) directly: an active membership and no invitation', async () => {

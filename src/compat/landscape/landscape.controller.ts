@@ -1,5 +1,6 @@
 import { Body, Controller, HttpCode, Post, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { RateLimited } from '../../auth/abuse/rate-limit.guard.js';
 import { ErrorCode } from '../../common/errors/error-code.js';
 import { ApiErrors } from '../../common/http/api-errors.decorator.js';
 import { CurrentPrincipal, CurrentRequestContext, type Principal, type RequestContext } from '../../common/http/principal.js';
@@ -32,6 +33,7 @@ export class LandscapeController {
   }
 
   @Public()
+  @RateLimited()
   @UseGuards(StandaloneGuard)
   @Post('standalone-account')
   @HttpCode(200)

@@ -1,6 +1,7 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { NAME_MAX } from '../../accounts/dto/account.dto.js';
 import { BoundedString, EmailField, PasswordField } from '../../common/validation/fields.js';
+import { TokenRestrictionsDto } from '../../tokens/dto/token.dto.js';
 
 export class PortalCreateAccountDto {
   @BoundedString(NAME_MAX, { min: 1, description: 'The human-readable name of the new account', example: 'Zydro Marine' })
@@ -69,8 +70,8 @@ export class PortalTokenDto {
   @ApiProperty({ type: Number, nullable: true, description: 'Epoch milliseconds', example: null })
   lastUsedAt: number | null;
 
-  @ApiProperty({ type: 'object', nullable: true, additionalProperties: true, example: null })
-  restrictions: Record<string, unknown> | null;
+  @ApiProperty({ type: TokenRestrictionsDto, nullable: true, example: null })
+  restrictions: TokenRestrictionsDto | null;
 }
 
 export class PortalCreateAccountResponseDto {
