@@ -1,29 +1,22 @@
 import 'reflect-metadata';
-import type { LogLevel } from '@nestjs/common';
 import cors from '@fastify/cors';
 import helmet from '@fastify/helmet';
 import { NestFactory } from '@nestjs/core';
+import { LogController } from 'fastify';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { AppModule } from './app.module.js';
 import { createValidationPipe } from './common/validation/validation.pipe.js';
-import { type AppConfig, loadConfig } from './config/app-config.js';
+import { loadConfig } from './config/app-config.js';
+import { MetricsService } from './metrics/metrics.service.js';
+import { createLogger, PinoNestLogger } from './common/logging/logger.js';
+import type { AuthedRequest } from './common/http/principal.js';
 import type { RawEnv } from './config/env.schema.js';
 
 export const BODY_LIMIT_BYTES = 100 * 1024;
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
-
-const NEST_LOG_LEVELS: Record<AppConfig['logLevel'], LogLevel[] | false> = {
-  silent: false,
-  fatal: ['fatal'],
-  error: ['fatal', 'error'],
-  warn: ['fatal', 'error', 'warn'],
-  info: ['fatal', 'error', 'warn', 'log'],
-  debug: ['fatal', 'error', 'warn', 'log', 'debug'],
-  trace: ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'],
-};
 
 export interface CreateAppOptions {
   /** Variables laid over `process.env` (tests use this to configure each app). */
@@ -33,9 +26,13 @@ export interface CreateAppOptions {
 /** Builds the whole application, as `main.ts` serves it and as the tests boot it. */
 export async function createApp(options: CreateAppOptions = {}): Promise<NestFastifyApplication> {
   const config = loadConfig({ ...process.env, ...options.env });
+  const logger = createLogger(config.logLevel);
   const adapter = new FastifyAdapter({
+    loggerInstance: logger,
+    // One line per request, written below once the principal and the status are known.
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: BODY_LIMIT_BYTES,
-    maxParamLength: 200,
+    routerOptions: { maxParamLength: 200 },
     // Headers beyond 16 KB are refused by Node with 431.
     http: { maxHeaderSize: 16 * 1024 },
     trustProxy: config.http.trustProxy,
@@ -44,10 +41,9 @@ export async function createApp(options: CreateAppOptions = {}): Promise<NestFas
       const given = req.headers['x-request-id'];
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
     },
-    logger: false,
   });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {
-    logger: NEST_LOG_LEVELS[config.logLevel],
+    logger: new PinoNestLogger(logger),
     // Nest's own parsers would add application/x-www-form-urlencoded; Fastify's built-in JSON
     // parser (same prototype-poisoning checks, same body limit) is the only one kept.
     bodyParser: false,
@@ -66,6 +62,27 @@ export async function createApp(options: CreateAppOptions = {}): Promise<NestFas
     void reply.header('x-request-id', req.id);
     // API answers carry credentials and personal data: never stored by a cache.
     if (!req.url.startsWith('/docs') && !req.url.startsWith('/.well-known/')) void reply.header('cache-control', 'no-store');
+  });
+
+  const metrics = app.get(MetricsService);
+  fastify.addHook('onResponse', async (req: AuthedRequest, reply) => {
+    metrics.httpDuration.observe(
+      { method: req.method, route: req.routeOptions.url ?? 'unmatched', status: reply.statusCode },
+      reply.elapsedTime / 1000,
+    );
+    req.log.info(
+      {
+        method: req.method,
+        route: req.routeOptions.url,
+        url: req.url.length > 512 ? `${req.url.slice(0, 512)}…` : req.url,
+        status: reply.statusCode,
+        ms: Math.round(reply.elapsedTime * 10) / 10,
+        userId: req.principal?.userId,
+        tokenId: req.principal?.tokenId,
+        ip: req.ip,
+      },
+      'request',
+    );
   });
 
   app.useGlobalPipes(createValidationPipe());

@@ -12,6 +12,7 @@ import type { AppConfig } from './config/app-config.js';
 import { ConfigModule } from './config/config.module.js';
 import { DatabaseModule } from './database/database.module.js';
 import { HealthModule } from './health/health.module.js';
+import { MetricsModule } from './metrics/metrics.module.js';
 import { MembershipsModule } from './memberships/memberships.module.js';
 import { OutboxModule } from './outbox/outbox.module.js';
 import { TokensModule } from './tokens/tokens.module.js';
@@ -39,6 +40,7 @@ export class AppModule {
         UserManagementModule,
         TokensModule,
         HealthModule,
+        MetricsModule,
         CompatModule,
       ],
       providers: [{ provide: APP_FILTER, useClass: ErrorFilter }],

@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import type { Principal, RequestContext } from '../common/http/principal.js';
 import { AuditEvent } from './audit-event.entity.js';
@@ -14,6 +14,8 @@ export interface AuditEntry {
 /** Writes audit events, always inside the transaction of the change they describe. */
 @Injectable()
 export class AuditService {
+  private readonly logger = new Logger('Security');
+
   async record(
     em: EntityManager,
     actor: Pick<Principal, 'userId' | 'tokenId'> | null,
@@ -30,6 +32,16 @@ export class AuditService {
       data: (entry.data ?? null) as AuditEvent['data'] & object,
       ip: context?.ip ?? null,
       requestId: context?.requestId ?? null,
+    });
+    // Also a log line (after the insert; should the transaction roll back, the line says it was attempted).
+    this.logger.log({
+      event: entry.action,
+      actorUserId: actor?.userId,
+      actorTokenId: actor?.tokenId,
+      accountId: entry.accountId ?? undefined,
+      target: entry.targetType ? `${entry.targetType}:${entry.targetId}` : undefined,
+      ip: context?.ip,
+      requestId: context?.requestId,
     });
   }
 }

@@ -1,4 +1,5 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { MetricsService } from '../metrics/metrics.service.js';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
 import { AuditService } from '../audit/audit.service.js';
@@ -34,7 +35,10 @@ export class AuthService {
     private readonly audit: AuditService,
     private readonly userTokens: UserTokensService,
     private readonly lockout: LoginLockoutService,
+    private readonly metrics: MetricsService,
   ) {}
+
+  private readonly logger = new Logger('Security');
 
   /** Self-service registration of a user without an account; answers with a login. */
   async register(dto: RegisterDto, context: RequestContext): Promise<LoginResponseDto> {
@@ -70,12 +74,16 @@ export class AuthService {
     const [locked, user] = await Promise.all([this.lockout.isLocked(dto.email), this.users.findByEmail(dto.email)]);
     // During a lockout even the right password fails, after the same argon2 work as a wrong one.
     const matches = await this.passwords.verify(locked ? null : user?.passwordHash, dto.password);
-    if (locked) throw new AppError(ErrorCode.INVALID_CREDENTIALS, INVALID_CREDENTIALS);
-    if (!user || !matches || user.status !== 'active') {
-      await this.lockout.recordFailure(dto.email);
+    if (locked || !user || !matches || user.status !== 'active') {
+      const outcome = locked ? 'locked' : 'failure';
+      if (!locked) await this.lockout.recordFailure(dto.email);
+      this.metrics.logins.inc({ outcome });
+      this.logger.warn({ event: `login.${outcome}`, userId: user?.id, ip: context.ip, requestId: context.requestId });
       throw new AppError(ErrorCode.INVALID_CREDENTIALS, INVALID_CREDENTIALS);
     }
     await this.lockout.recordSuccess(dto.email);
+    this.metrics.logins.inc({ outcome: 'success' });
+    this.logger.log({ event: 'login.success', userId: user.id, ip: context.ip, requestId: context.requestId });
     return this.dataSource.transaction((em) => this.startSession(em, user, context));
   }
 

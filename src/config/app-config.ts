@@ -54,6 +54,10 @@ export interface AppConfig {
   };
   /** Web origins allowed by CORS; none when empty. */
   readonly corsOrigins: readonly string[];
+  /** Bearer token for `GET /metrics`; the route is off without one. */
+  readonly metricsToken?: string;
+  /** How long a SIGTERM waits for in-flight requests and the outbox before exiting. */
+  readonly shutdownTimeoutMs: number;
 }
 
 export const APP_CONFIG = Symbol('APP_CONFIG');
@@ -100,6 +104,8 @@ export function loadConfig(raw: RawEnv = process.env): AppConfig {
     redisUrl: e.REDIS_URL,
     rateLimit: { enabled: e.RATE_LIMIT_ENABLED, perMinute: e.RATE_LIMIT_PER_MINUTE },
     corsOrigins: e.CORS_ORIGINS,
+    metricsToken: e.METRICS_TOKEN,
+    shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
   });
 }
 

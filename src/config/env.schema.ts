@@ -109,6 +109,8 @@ export const envSchema = {
   RATE_LIMIT_ENABLED: boolean(true),
   RATE_LIMIT_PER_MINUTE: integer(30, 1, 100000),
   CORS_ORIGINS: origins,
+  METRICS_TOKEN: string(),
+  SHUTDOWN_TIMEOUT_MS: integer(10000, 100, 600000),
   TRUST_PROXY: boolean(false),
 } as const;
 

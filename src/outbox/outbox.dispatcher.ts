@@ -122,10 +122,13 @@ export class OutboxDispatcher implements OnApplicationBootstrap, BeforeApplicati
       await this.recordFailure(message, error instanceof Error ? error.message : String(error));
       return;
     }
-    await this.dataSource.query(`UPDATE outbox SET status = 'sent', sent_at = $2, locked_until = NULL WHERE id = $1`, [
-      message.id,
-      this.clock.now(),
-    ]);
+    // A sent mail's body held a single-use link: only who and what are kept.
+    await this.dataSource.query(
+      `UPDATE outbox SET status = 'sent', sent_at = $2, locked_until = NULL,
+              payload = jsonb_build_object('to', payload->'to', 'subject', payload->'subject')
+        WHERE id = $1`,
+      [message.id, this.clock.now()],
+    );
   }
 
   private async recordFailure(message: ClaimedMessage, error: string): Promise<void> {

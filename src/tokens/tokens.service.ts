@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { MetricsService } from '../metrics/metrics.service.js';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
 import { AuditService } from '../audit/audit.service.js';
@@ -36,6 +37,7 @@ export class TokensService {
     private readonly accessTokens: AccessTokenService,
     private readonly sessions: SessionsService,
     private readonly resolver: ApiTokenResolver,
+    private readonly metrics: MetricsService,
   ) {}
 
   /** Inserts a token in the caller's transaction and returns it with its secret (shown once). */
@@ -53,6 +55,7 @@ export class TokensService {
         restrictions: token.restrictions ?? null,
       }),
     );
+    this.metrics.tokensMinted.inc();
     return { ...toTokenDto(saved), token: secret };
   }
 

@@ -150,6 +150,13 @@ describe('users', () => {
       const [{ token_hash }] = await t.db.query(`SELECT token_hash FROM user_tokens WHERE user_id = $1 AND purpose = 'password_reset'`, [user.id]);
       expect(token_hash).toMatch(/^[0-9a-f]{64}$/);
       expect(token_hash).not.toContain(resetToken);
+      // Once sent, the outbox keeps who and what, not the link.
+      let outbox: { status: string; payload: unknown }[] = [];
+      for (let i = 0; i < 100 && outbox[0]?.status !== 'sent'; i++) {
+        outbox = await t.db.query(`SELECT status, payload FROM outbox WHERE payload->>'to' = $1 AND payload->>'subject' = 'Reset your password'`, [user.email]);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      expect(outbox).toEqual([{ status: 'sent', payload: { to: user.email, subject: 'Reset your password' } }]);
 
       const reset = await t.http.post('/api/auth/password/reset', { token: resetToken, password: 'brand-new-password' });
       expect(reset.status).toBe(200);

@@ -1,4 +1,5 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { MetricsService } from '../../metrics/metrics.service.js';
 import type { Redis } from 'ioredis';
 import { Clock } from '../../common/clock/clock.js';
 import { REDIS } from '../../common/redis/redis.module.js';
@@ -29,7 +30,10 @@ export class LoginLockoutService {
   constructor(
     @Inject(REDIS) private readonly redis: Redis | null,
     private readonly clock: Clock,
+    private readonly metrics: MetricsService,
   ) {}
+
+  private readonly logger = new Logger('Security');
 
   /** Whether logins for this email are refused right now. */
   async isLocked(email: string): Promise<boolean> {
@@ -46,6 +50,8 @@ export class LoginLockoutService {
       state.lockedUntil = now + Math.min(FIRST_LOCK_MS * 2 ** state.locks, MAX_LOCK_MS);
       state.locks += 1;
       state.failures = 0;
+      this.metrics.lockouts.inc();
+      this.logger.warn({ event: 'login.lockout', lockedForMs: state.lockedUntil - now });
     }
     await this.write(email, state);
   }
