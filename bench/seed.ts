@@ -112,12 +112,13 @@ export async function seed(client: pg.Client, scale: Scale, log: (line: string) 
                             (((a - 1 + 2 * ($2::int / 3)) % $2::int) + 1, '{viewer}'::text[])) AS v(u, roles)`,
     [n, users],
   );
+  // Accounts spread over the whole id range by a prime stride (distinct, since it is coprime with n).
   await step(
     'lister in many accounts',
     `INSERT INTO memberships (account_id, user_id, roles, status)
-     SELECT a, $1::int, '{user}', 'active' FROM generate_series($2::int, $3::int, $2::int) AS a
+     SELECT (j::bigint * 7919 % $3::int) + 1, $1::int, '{user}', 'active' FROM generate_series(1, $2::int) AS j
      ON CONFLICT (account_id, user_id) DO NOTHING`,
-    [LISTER_ID, Math.max(1, Math.floor(n / MEMBER_ACCOUNTS)), n],
+    [LISTER_ID, Math.min(MEMBER_ACCOUNTS, n), n],
   );
   await step(
     'members of the read account',

@@ -4,7 +4,7 @@ import helmet from '@fastify/helmet';
 import { NestFactory } from '@nestjs/core';
 import { LogController } from 'fastify';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { DocumentBuilder, type OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { AppModule } from './app.module.js';
@@ -13,6 +13,7 @@ import { loadConfig } from './config/app-config.js';
 import { MetricsService } from './metrics/metrics.service.js';
 import { createLogger, PinoNestLogger } from './common/logging/logger.js';
 import type { AuthedRequest } from './common/http/principal.js';
+import { PUBLIC_EXTENSION } from './common/http/public.decorator.js';
 import type { RawEnv } from './config/env.schema.js';
 
 export const BODY_LIMIT_BYTES = 100 * 1024;
@@ -91,6 +92,11 @@ export async function createApp(options: CreateAppOptions = {}): Promise<NestFas
 }
 
 function setUpSwagger(app: NestFastifyApplication): void {
+  SwaggerModule.setup('docs', app, buildOpenApiDocument(app), { jsonDocumentUrl: 'docs-json', yamlDocumentUrl: 'docs-yaml' });
+}
+
+/** The OpenAPI document of every route, served at `/docs-json` and written by `npm run openapi`. */
+export function buildOpenApiDocument(app: NestFastifyApplication): OpenAPIObject {
   const document = SwaggerModule.createDocument(
     app,
     new DocumentBuilder()
@@ -100,8 +106,24 @@ function setUpSwagger(app: NestFastifyApplication): void {
           'Errors share one shape: `{statusCode, code, message, details?}`.',
       )
       .setVersion('0.1.0')
-      .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'An access token from /api/auth/login' })
+      .setLicense('MIT', 'https://opensource.org/licenses/MIT')
+      .addServer('/', 'This service')
+      .addBearerAuth({
+        type: 'http',
+        scheme: 'bearer',
+        description: 'An access JWT from /api/auth/login, or an API token (`acs_pat_…`) from /api/tokens',
+      })
+      .addSecurityRequirements('bearer')
       .build(),
   );
-  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json', yamlDocumentUrl: 'docs-yaml' });
+  // Every operation needs the bearer token unless its route is @Public().
+  for (const item of Object.values(document.paths)) {
+    for (const operation of Object.values(item) as Record<string, unknown>[]) {
+      if (operation && typeof operation === 'object' && PUBLIC_EXTENSION in operation) {
+        delete operation[PUBLIC_EXTENSION];
+        operation.security = [];
+      }
+    }
+  }
+  return document;
 }

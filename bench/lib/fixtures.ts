@@ -16,7 +16,7 @@ export const LISTER_ID = 3;
 export const ACCOUNT_ID = 1;
 /** Extra members of ACCOUNT_ID (users 2 .. 1 + ACCOUNT_EXTRA_MEMBERS), so its member list pages. */
 export const ACCOUNT_EXTRA_MEMBERS = 200;
-/** The lister belongs to this many accounts (every N/this-th one), at either scale. */
+/** The lister belongs to this many accounts, spread over the id range, at either scale. */
 export const MEMBER_ACCOUNTS = 1000;
 /** Logins rotate over this many ordinary users (ids from LOGIN_FIRST_ID). */
 export const LOGIN_POOL = 200;

@@ -63,15 +63,15 @@ export class AccountsController {
     return this.accounts.list(principal, query);
   }
 
-  @Get(':idOrName')
+  @Get(':id')
   @ApiOperation({
     summary: 'Get Account by ID or by Name',
     description: 'A path segment of digits only is an account id; anything else is an account name, compared case-insensitively.',
   })
-  @ApiParam({ name: 'idOrName', description: 'Account id (digits) or account name', example: '1' })
+  @ApiParam({ name: 'id', type: 'string', description: 'Account id (digits only) or account name', example: '1' })
   @ApiOkResponse({ type: AccountDto })
   @ApiErrors(ErrorCode.UNAUTHENTICATED, ErrorCode.ACCOUNT_NOT_FOUND, ErrorCode.ACCOUNT_DISABLED)
-  get(@CurrentPrincipal() principal: Principal, @Param('idOrName') idOrName: string): Promise<AccountDto> {
+  get(@CurrentPrincipal() principal: Principal, @Param('id') idOrName: string): Promise<AccountDto> {
     return this.accounts.getByIdOrName(principal, idOrName);
   }
 
@@ -90,10 +90,10 @@ export class AccountsController {
     return this.accounts.update(principal, access, dto, context);
   }
 
-  @Delete(':accountId')
+  @Delete(':id')
   @RequireAccountRole('owner')
   @ApiOperation({ summary: 'Delete Account', description: 'Account owner required. Its memberships, invitations and tokens go with it.' })
-  @ApiParam({ name: 'accountId', type: 'integer' })
+  @ApiParam({ name: 'id', type: 'integer', description: 'Account id (the seed calls it accountId)' })
   @ApiOkResponse({ type: SuccessDto })
   @ApiErrors(ErrorCode.UNAUTHENTICATED)
   remove(

@@ -99,7 +99,7 @@ export class InvitationsService {
     const [rows]: [{ email: string }[], number] = await em.query(
       `UPDATE invitations SET token_hash = $3, expires_at = $4, status = 'pending', send_count = send_count + 1, updated_at = $5
         WHERE id = (SELECT id FROM invitations WHERE account_id = $1 AND user_id = $2 AND status IN ('pending', 'expired')
-                     ORDER BY id DESC LIMIT 1)
+                     ORDER BY id DESC LIMIT 1) AND status IN ('pending', 'expired')
         RETURNING email`,
       [accountId, userId, sha256Hex(token), new Date(now.getTime() + INVITATION_TTL_MS), now],
     );

@@ -381,7 +381,7 @@ describe('accounts', () => {
     });
   });
 
-  describe('GET /api/accounts/{idOrName}', () => {
+  describe("GET /api/accounts/{id} (an id or a name)", () => {
     let fx: AccountWithMembers;
     let outsider: TestUser;
 
@@ -593,7 +593,7 @@ describe('accounts', () => {
     });
   });
 
-  describe('DELETE /api/accounts/{accountId}', () => {
+  describe("DELETE /api/accounts/{id} (the seed's {accountId})", () => {
     it('lets the owner delete the account; memberships, invitations and its API tokens go with it, the users stay', async () => {
       const fx = await createAccountWithMembers(t);
       const invited = await createInvitation(t, fx.account.id, ['viewer'], fx.owner.user.id);

@@ -537,7 +537,7 @@ describe('memberships', () => {
     const MATRIX: Row[] = [
       {
         method: 'GET',
-        path: '/api/accounts/{idOrName}',
+        path: '/api/accounts/{id}',
         min: 'viewer',
         ok: 200,
         after: async (fx, _c, body) => expect(body).toMatchObject({ id: fx.account.id, name: fx.account.name }),
@@ -554,7 +554,7 @@ describe('memberships', () => {
       },
       {
         method: 'DELETE',
-        path: '/api/accounts/{accountId}',
+        path: '/api/accounts/{id}',
         min: 'owner',
         ok: 200,
         destructive: true,

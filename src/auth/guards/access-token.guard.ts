@@ -2,7 +2,7 @@ import { type CanActivate, type ExecutionContext, Injectable } from '@nestjs/com
 import { Reflector } from '@nestjs/core';
 import { AppError } from '../../common/errors/app-error.js';
 import { ErrorCode } from '../../common/errors/error-code.js';
-import { Public } from '../../common/http/public.decorator.js';
+import { IsPublic } from '../../common/http/public.decorator.js';
 import type { AuthedRequest, Principal } from '../../common/http/principal.js';
 import { ApiTokenResolver } from '../../tokens/api-token.resolver.js';
 import { looksLikeApiToken } from '../../tokens/token-format.js';
@@ -28,7 +28,7 @@ export class AccessTokenGuard implements CanActivate {
   ) {}
 
   async canActivate(ctx: ExecutionContext): Promise<boolean> {
-    if (this.reflector.getAllAndOverride(Public, [ctx.getHandler(), ctx.getClass()])) return true;
+    if (this.reflector.getAllAndOverride(IsPublic, [ctx.getHandler(), ctx.getClass()])) return true;
     const req = ctx.switchToHttp().getRequest<AuthedRequest>();
     const header = req.headers.authorization;
     const token = typeof header === 'string' ? BEARER.exec(header)?.[1] : undefined;

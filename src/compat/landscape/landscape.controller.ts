@@ -33,8 +33,9 @@ export class LandscapeController {
   }
 
   @Public()
-  @RateLimited()
+  // The lower decorator's guard runs first: the per-IP limit also counts bootstrap token guesses.
   @UseGuards(StandaloneGuard)
+  @RateLimited()
   @Post('standalone-account')
   @HttpCode(200)
   @ApiOperation({

@@ -24,8 +24,9 @@ export class V1AccountsController {
   constructor(private readonly compat: CompatAccountsService) {}
 
   @Public()
-  @RateLimited()
+  // The lower decorator's guard runs first: the per-IP limit also counts bad tokens.
   @UseGuards(OptionalBearerGuard)
+  @RateLimited()
   @Idempotent()
   @Post()
   @ApiBearerAuth()

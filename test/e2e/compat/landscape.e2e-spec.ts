@@ -301,3 +301,23 @@ describe('Landscape-compatible POST /api/v2/standalone-account with a BOOTSTRAP_
     expect(res.body.account).toBe('standalone');
   });
 });
+
+describe('Landscape-compatible POST /api/v2/standalone-account: bootstrap token guesses are rate-limited', () => {
+  let t: TestApp;
+
+  beforeAll(async () => {
+    t = await startTestApp({ STANDALONE_MODE: 'true', BOOTSTRAP_TOKEN: 'the-real-bootstrap-token', RATE_LIMIT_ENABLED: 'true', RATE_LIMIT_PER_MINUTE: '2' });
+  });
+
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it('answers 429 TOO_MANY_REQUESTS after the limit, before checking the token', async () => {
+    const statuses: number[] = [];
+    for (const guess of ['guess-1', 'guess-2', 'the-real-bootstrap-token']) {
+      statuses.push((await t.http.post('/api/v2/standalone-account', { email: uniqueEmail(), name: 'John Doe', password: STRONG_PASSWORD }, guess)).status);
+    }
+    expect(statuses).toEqual([401, 401, 429]);
+  });
+});

@@ -187,3 +187,25 @@ describe('v1-compatible POST /v1/accounts with self-service off', () => {
     expect(res.status).toBe(201);
   });
 });
+
+describe('v1-compatible POST /v1/accounts with per-IP limits', () => {
+  let t: TestApp;
+
+  beforeAll(async () => {
+    t = await startTestApp({ RATE_LIMIT_ENABLED: 'true', RATE_LIMIT_PER_MINUTE: '2' });
+  });
+
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it("answers 429 {error: 'rate_limited'} with Retry-After beyond the limit", async () => {
+    const statuses: number[] = [];
+    for (let i = 0; i < 2; i++) statuses.push((await t.http.post('/v1/accounts', seedRequest())).status);
+    expect(statuses).toEqual([201, 201]);
+    const res = await t.http.post('/v1/accounts', seedRequest());
+    expect(res.status).toBe(429);
+    expect(res.body).toEqual({ error: 'rate_limited', message: expect.any(String) });
+    expect(Number(res.headers.get('retry-after'))).toBeGreaterThan(0);
+  });
+});
