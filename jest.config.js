@@ -35,7 +35,11 @@ export default {
     {
       ...common,
       displayName: 'e2e',
-      testMatch: ['<rootDir>/test/e2e/**/*.e2e-spec.ts'],
+      testMatch: [
+        '<rootDir>/test/e2e/**/*.e2e-spec.ts',
+        // Several instances on one database need a database server (and Redis): PostgreSQL runs only.
+        ...(process.env.DATABASE_URL && process.env.TEST_REDIS_URL ? ['<rootDir>/test/e2e/**/*.pg-e2e-spec.ts'] : []),
+      ],
       globalSetup: '<rootDir>/test/setup/global-setup.mjs',
       globalTeardown: '<rootDir>/test/setup/global-teardown.mjs',
     },

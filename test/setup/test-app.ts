@@ -4,7 +4,7 @@ import type { DataSource } from 'typeorm';
 import { createApp } from '../../src/app.factory.js';
 import { Clock } from '../../src/common/clock/clock.js';
 import type { RawEnv } from '../../src/config/env.schema.js';
-import { createTestDatabase } from './database.js';
+import { createTestDatabase, type TestDatabase } from './database.js';
 
 export const TEST_JWT_SECRET = 'test-secret-that-is-at-least-32-bytes-long';
 
@@ -67,6 +67,8 @@ export class Http {
 
 export interface TestApp {
   app: NestFastifyApplication;
+  /** The database this app runs on: give it to another `startTestApp` for a second instance. */
+  database: TestDatabase;
   http: Http;
   db: DataSource;
   clock: Clock;
@@ -77,8 +79,8 @@ export interface TestApp {
  * Boots the real application (the same `createApp()` as `main.ts`) on a free port, on a fresh
  * copy of the migrated test database: embedded by default, PostgreSQL when `DATABASE_URL` is set.
  */
-export async function startTestApp(env: RawEnv = {}): Promise<TestApp> {
-  const database = await createTestDatabase();
+export async function startTestApp(env: RawEnv = {}, shared?: TestDatabase): Promise<TestApp> {
+  const database = shared ?? (await createTestDatabase());
   const app = await createApp({
     env: { NODE_ENV: 'test', LOG_LEVEL: 'silent', JWT_SECRET: TEST_JWT_SECRET, RATE_LIMIT_ENABLED: 'false', ...database.env, ...env },
   });
@@ -86,12 +88,13 @@ export async function startTestApp(env: RawEnv = {}): Promise<TestApp> {
   const address = app.getHttpServer().address() as { port: number };
   return {
     app,
+    database,
     http: new Http(`http://127.0.0.1:${address.port}`),
     db: app.get<DataSource>(getDataSourceToken()),
     clock: app.get(Clock),
     async close() {
       await app.close();
-      await database.drop();
+      if (!shared) await database.drop();
     },
   };
 }
