@@ -39,6 +39,8 @@ export default {
         '<rootDir>/test/e2e/**/*.e2e-spec.ts',
         // Several instances on one database need a database server (and Redis): PostgreSQL runs only.
         ...(process.env.DATABASE_URL && process.env.TEST_REDIS_URL ? ['<rootDir>/test/e2e/**/*.pg-e2e-spec.ts'] : []),
+        // A real browser, when the run has one (`TEST_BROWSER`, set by .ci/run after installing chromium).
+        ...(process.env.TEST_BROWSER ? ['<rootDir>/test/e2e/**/*.browser-e2e-spec.ts'] : []),
       ],
       globalSetup: '<rootDir>/test/setup/global-setup.mjs',
       globalTeardown: '<rootDir>/test/setup/global-teardown.mjs',
