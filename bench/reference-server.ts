@@ -212,7 +212,7 @@ app.get('/api/accounts/:idOrName', async (req) => {
 });
 
 // ---------------------------------------------------------------------------------------------
-// Members of an account: the access check, then the page and the count side by side.
+// Members of an account: the access check, then the page with the count in one query.
 
 const MEMBER_FIELDS: Fields = {
   id: { column: 'u.id', type: 'integer' },
@@ -241,16 +241,14 @@ app.get('/api/accounts/:id/users', async (req) => {
   const query = listQuery(req.query as Record<string, unknown>, MEMBER_FIELDS, params, 'm.id');
   const where = `m.account_id = $1 AND (${query.where})`;
   const from = 'memberships m JOIN users u ON u.id = m.user_id';
-  const [page, total] = await Promise.all([
-    pool.query(
-      `SELECT u.id, u.email, u.first_name, u.last_name, m.roles, m.status, m.created_at
-         FROM ${from} WHERE ${where} ORDER BY m.id ASC LIMIT ${query.limit} OFFSET ${query.offset}`,
-      params,
-    ),
-    pool.query(`SELECT count(*)::int AS count FROM ${from} WHERE ${where}`, params),
-  ]);
+  const countSql = `SELECT count(*)::int AS count FROM ${from} WHERE ${where}`;
+  const { rows } = await pool.query(
+    `SELECT u.id, u.email, u.first_name, u.last_name, m.roles, m.status, m.created_at, (${countSql}) AS total
+       FROM ${from} WHERE ${where} ORDER BY m.id ASC LIMIT ${query.limit} OFFSET ${query.offset}`,
+    params,
+  );
   return {
-    value: page.rows.map((r) => ({
+    value: rows.map((r) => ({
       id: r.id,
       email: r.email,
       firstName: r.first_name,
@@ -259,13 +257,20 @@ app.get('/api/accounts/:id/users', async (req) => {
       status: r.status,
       createdAt: r.created_at.toISOString(),
     })),
-    count: total.rows[0].count,
+    count: await totalOf(rows, query, countSql, params),
   };
 });
 
+/** The count rides on the page's rows; a page with no rows past the first match asks for it alone. */
+async function totalOf(rows: { total: number }[], page: { offset: number; limit: number }, countSql: string, params: unknown[]): Promise<number> {
+  if (rows.length) return rows[0].total;
+  if (page.offset === 0 && page.limit > 0) return 0;
+  return (await pool.query(countSql, params)).rows[0].count;
+}
+
 // ---------------------------------------------------------------------------------------------
 // The filtered accounts list: every account for a platform admin, the caller's active accounts for
-// anyone else; the page and the count side by side. A deep page walks the ids first and fetches
+// anyone else; the page with the count in one query. A deep page walks the ids first and fetches
 // the 20 rows after (a deferred join), as the service does.
 
 const ACCOUNT_FIELDS: Fields = {
@@ -297,14 +302,16 @@ app.get('/api/accounts', async (req) => {
   }
   const query = listQuery(req.query as Record<string, unknown>, ACCOUNT_FIELDS, params, 'a.id');
   const where = [...scope, `(${query.where})`].join(' AND ');
-  const pageSql =
+  const countSql = `SELECT count(*)::int AS count FROM ${from} WHERE ${where}`;
+  const page = `ORDER BY a.id ASC LIMIT ${query.limit} OFFSET ${query.offset}`;
+  const { rows } = await pool.query(
     query.offset >= DEFERRED_JOIN_OFFSET
-      ? `SELECT ${ACCOUNT_COLUMNS} FROM accounts a
-           JOIN (SELECT a.id FROM ${from} WHERE ${where} ORDER BY a.id ASC LIMIT ${query.limit} OFFSET ${query.offset}) p ON p.id = a.id
-          ORDER BY a.id ASC`
-      : `SELECT ${ACCOUNT_COLUMNS} FROM ${from} WHERE ${where} ORDER BY a.id ASC LIMIT ${query.limit} OFFSET ${query.offset}`;
-  const [page, total] = await Promise.all([pool.query(pageSql, params), pool.query(`SELECT count(*)::int AS count FROM ${from} WHERE ${where}`, params)]);
-  return { value: page.rows.map(toAccount), count: total.rows[0].count };
+      ? `SELECT ${ACCOUNT_COLUMNS}, (${countSql}) AS total
+           FROM accounts a JOIN (SELECT a.id FROM ${from} WHERE ${where} ${page}) p ON p.id = a.id ORDER BY a.id ASC`
+      : `SELECT ${ACCOUNT_COLUMNS}, (${countSql}) AS total FROM ${from} WHERE ${where} ${page}`,
+    params,
+  );
+  return { value: rows.map(toAccount), count: await totalOf(rows, query, countSql, params) };
 });
 
 // ---------------------------------------------------------------------------------------------

@@ -1,5 +1,6 @@
 /**
- * `npm run bench [-- --scale large] [-- --duration 5 --rounds 2 --only me,account --reseed]`
+ * `npm run bench [-- --scale large] [-- --duration 5 --rounds 2 --warmup 1 --only me,account --reseed --seed-only
+ *   --service-node-options=--max-old-space-size=128 --no-results]`
  *
  * Seeds a dedicated PostgreSQL database, starts the service (dist/src/main.js) and the bare
  * reference server (dist/bench/reference-server.js) as child processes on the same database,
@@ -13,7 +14,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { createWriteStream, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { cpus, tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -30,6 +31,7 @@ import {
   PASSWORD,
   SCALES,
   type Scale,
+  brandOf,
   userEmail,
 } from './lib/fixtures.js';
 import { cpuMs, postgresCpu, postgresCpuDelta, watchRss } from './lib/proc.js';
@@ -46,8 +48,11 @@ const { values: opts } = parseArgs({
     rounds: { type: 'string', default: '2' },
     only: { type: 'string' },
     reseed: { type: 'boolean', default: false },
+    'seed-only': { type: 'boolean', default: false },
     'database-url': { type: 'string', default: process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres' },
     'no-results': { type: 'boolean', default: false },
+    /** NODE_OPTIONS for the service only, e.g. `--max-old-space-size=128` to see its RSS under a heap cap. */
+    'service-node-options': { type: 'string' },
   },
 });
 if (!Object.hasOwn(SCALES, opts.scale!)) throw new Error(`--scale is small or large, not ${opts.scale}`);
@@ -68,7 +73,10 @@ interface Endpoint {
 }
 
 const filters = {
-  admin: `contains(tolower(name),'amber falcon') and status eq 'active'`,
+  /** A narrow search, like looking up a customer: about 8 accounts in a million. */
+  admin: `contains(tolower(name),'${brandOf(4242)}') and status eq 'active'`,
+  /** A broad one: 1 account in 1,024. */
+  broad: `contains(tolower(name),'amber falcon') and status eq 'active'`,
   member: `type eq 'business' and country in ('US','DE','FR','GB')`,
 };
 const list = (filter: string, extra = '') => `/api/accounts?$filter=${encodeURIComponent(filter)}&$top=20${extra}`;
@@ -82,10 +90,11 @@ const ENDPOINTS: Endpoint[] = [
   { name: 'list (member)', method: 'GET', path: list(filters.member), connections: 50, auth: 'lister' },
   { name: 'list (admin) c10', method: 'GET', path: list(filters.admin), connections: 10, auth: 'admin' },
   { name: 'list (member) c10', method: 'GET', path: list(filters.member), connections: 10, auth: 'lister' },
+  { name: 'list (admin, broad) c10', method: 'GET', path: list(filters.broad), connections: 10, auth: 'admin' },
   {
     name: 'list (admin) deep $skip c10',
     method: 'GET',
-    path: `/api/accounts?$filter=${encodeURIComponent(`status eq 'active'`)}&$top=20&$skip=${scale.accounts / 2}`,
+    path: list(`status eq 'active'`, `&$skip=${scale.accounts / 2}`),
     connections: 10,
     auth: 'admin',
   },
@@ -115,6 +124,7 @@ const log = (line: string) => console.log(line);
 
 async function main(): Promise<void> {
   const started = performance.now();
+  loadBefore = loadavg()[0];
   for (const file of ['dist/src/main.js', 'dist/bench/reference-server.js']) {
     if (!existsSync(join(ROOT, file))) throw new Error(`${file} is missing: run \`npm run bench\` (it builds first)`);
   }
@@ -134,6 +144,7 @@ async function main(): Promise<void> {
     JWT_SECRET: secret,
     DATA_DIR: join(logDir, 'data'),
     MIGRATIONS_RUN: 'true',
+    ...(opts['service-node-options'] ? { NODE_OPTIONS: opts['service-node-options'] } : {}),
   });
   const reference = await (async () => {
     try {
@@ -167,6 +178,10 @@ async function main(): Promise<void> {
     }
   })();
   const servers = [service, reference];
+  if (opts['seed-only']) {
+    for (const server of servers) stop(server);
+    return;
+  }
 
   try {
     const selected = opts.only ? ENDPOINTS.filter((e) => opts.only!.split(',').some((name) => e.name.startsWith(name.trim()))) : ENDPOINTS;
@@ -187,7 +202,7 @@ async function main(): Promise<void> {
     const minutes = (performance.now() - started) / 60_000;
     const table = renderTable(rows, servers);
     console.log(`\n${table}`);
-    log(`Whole run: ${minutes.toFixed(1)} min`);
+    log(`Whole run: ${minutes.toFixed(1)} min; load average ${loadBefore.toFixed(1)} before, ${loadavg()[0].toFixed(1)} after`);
     if (!opts['no-results']) writeResults(table, minutes);
   } finally {
     for (const server of servers) stop(server);
@@ -195,6 +210,7 @@ async function main(): Promise<void> {
 }
 
 let seedInfo = '';
+let loadBefore = 0;
 let postgresVersion = '?';
 let apiToken = '';
 
@@ -456,7 +472,7 @@ function writeResults(table: string, minutes: number): void {
     '',
     `\`${command}${extra.length ? ' ' + extra.join(' ') : ''}\` — ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC, ` +
       `${describeMachine()}; ${ROUNDS} rounds of ${DURATION} s per side (A B A B) after ${WARMUP} s of warm-up each; ` +
-      `seed: ${seedInfo}; whole run ${minutes.toFixed(1)} min.`,
+      `seed: ${seedInfo}; whole run ${minutes.toFixed(1)} min; load average ${loadBefore.toFixed(1)} before, ${loadavg()[0].toFixed(1)} after.`,
     '',
     table,
     `<!-- /results:${scale.name} -->`,

@@ -14,6 +14,7 @@ import {
   NOUNS,
   PASSWORD,
   PLANS,
+  SYLLABLES,
   type Scale,
 } from './lib/fixtures.js';
 
@@ -22,7 +23,7 @@ const ARGON2_OPTIONS = { algorithm: Algorithm.Argon2id, memoryCost: 19456, timeC
 /** Tables the seeder fills; their secondary indexes are dropped during the load and rebuilt after it. */
 const LOADED = ['users', 'accounts', 'memberships'];
 /** Bumped when the seeded data changes shape, so an older seed is not reused. */
-const SEED_VERSION = 1;
+const SEED_VERSION = 2;
 
 export interface SeedInfo {
   scale: string;
@@ -89,7 +90,8 @@ export async function seed(client: pg.Client, scale: Scale, log: (line: string) 
     'accounts',
     `INSERT INTO accounts (id, slug, name, description, primary_contact, type, status, disabled_reason, country, plan, created_at, updated_at)
      SELECT i, 'bench' || i,
-            ($1::text[])[1 + i % 32] || ' ' || ($2::text[])[1 + (i / 32) % 32] || ' ' || i,
+            ($1::text[])[1 + i % 32] || ' ' || ($2::text[])[1 + (i / 32) % 32] || ' '
+              || initcap(($7::text[])[1 + i % 50] || ($7::text[])[1 + (i / 50) % 50] || ($7::text[])[1 + (i / 2500) % 50]) || ' ' || i,
             CASE WHEN i % 4 = 0 THEN 'Seeded account number ' || i END,
             'contact' || i || '@bench.test',
             CASE WHEN i % 3 = 0 THEN 'individual' ELSE 'business' END,
@@ -98,7 +100,7 @@ export async function seed(client: pg.Client, scale: Scale, log: (line: string) 
             ($3::text[])[1 + i % 20], ($4::text[])[1 + i % 4],
             timestamptz '2023-01-01' + i * interval '90 seconds', timestamptz '2023-01-01' + i * interval '90 seconds'
        FROM generate_series(1, $6::int) AS i`,
-    [ADJECTIVES, NOUNS, COUNTRIES, PLANS, ACCOUNT_ID, n],
+    [ADJECTIVES, NOUNS, COUNTRIES, PLANS, ACCOUNT_ID, n, SYLLABLES],
   );
   // Three members per account: its owner (user a), an admin and a viewer a third and two thirds
   // of the way round; every user is thus in three accounts.

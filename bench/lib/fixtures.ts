@@ -38,7 +38,11 @@ export const SCALES: Record<Scale['name'], Scale> = {
   large: { name: 'large', users: 1_000_000, accounts: 1_000_000 },
 };
 
-/** Words of the seeded account names: `<Adjective> <Noun> <id>`, each pair on 1 in 1,024 accounts. */
+/**
+ * Seeded account names are `<Adjective> <Noun> <Brand> <id>`: each adjective-noun pair is on 1 in
+ * 1,024 accounts (a broad search), each brand, three syllables taken from the id, on about 1 in
+ * 125,000 (a narrow one, like looking up a customer).
+ */
 export const ADJECTIVES = [
   'Amber', 'Azure', 'Bold', 'Brave', 'Bright', 'Calm', 'Clever', 'Coral', 'Crimson', 'Daring', 'Eager', 'Emerald',
   'Fair', 'Gentle', 'Golden', 'Grand', 'Happy', 'Ivory', 'Jolly', 'Keen', 'Lively', 'Lucky', 'Mighty', 'Noble',
@@ -49,5 +53,16 @@ export const NOUNS = [
   'Island', 'Lantern', 'Meadow', 'Mesa', 'Orbit', 'Orchard', 'Pioneer', 'Prairie', 'Quarry', 'Harvest', 'Ridge', 'River',
   'Summit', 'Tower', 'Valley', 'Vertex', 'Willow', 'Zenith', 'Atlas', 'Cascade',
 ];
+export const SYLLABLES = [
+  'ka', 'ro', 'mi', 'ta', 'lu', 've', 'zo', 'ni', 'pa', 'shi', 'do', 're', 'ga', 'bu', 'fe', 'yo', 'qua', 'tri', 'sol', 'ven',
+  'mar', 'lin', 'dra', 'kor', 'bel', 'ix', 'om', 'ul', 'an', 'es', 'tor', 'vik', 'zen', 'pol', 'mun', 'rad', 'sek', 'hal', 'nor', 'fin',
+  'gal', 'dex', 'lor', 'mav', 'tiv', 'cor', 'bra', 'sto', 'plu', 'wex',
+];
+
+/** The brand word of account `id`, as the seeder's SQL makes it. */
+export function brandOf(id: number): string {
+  return SYLLABLES[id % 50] + SYLLABLES[Math.floor(id / 50) % 50] + SYLLABLES[Math.floor(id / 2500) % 50];
+}
+
 export const COUNTRIES = ['US', 'DE', 'FR', 'GB', 'NL', 'SE', 'ES', 'IT', 'PL', 'CA', 'AU', 'JP', 'BR', 'IN', 'CH', 'AT', 'BE', 'DK', 'NO', 'FI'];
 export const PLANS = ['free', 'pro', 'team', 'enterprise'];

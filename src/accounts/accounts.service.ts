@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { randomInt } from 'node:crypto';
 import type { DataSource, EntityManager } from 'typeorm';
 import { AuditService } from '../audit/audit.service.js';
+import { PasswordPolicy } from '../auth/password-policy.js';
 import { PasswordsService } from '../auth/passwords.service.js';
 import { UserTokensService } from '../auth/user-tokens.service.js';
 import { AppError } from '../common/errors/app-error.js';
@@ -27,6 +28,8 @@ import type {
 } from './dto/account.dto.js';
 
 const SLUG_ALPHABET = 'abcdefghijklmnopqrstuvwxyz0123456789';
+/** From this `$skip` on, a list page is found by its ids first (see `list`). */
+const DEFERRED_JOIN_OFFSET = 1000;
 
 export type NewAccount = Pick<CreateAccountDto, 'name' | 'description' | 'primaryContact' | 'type' | 'country' | 'plan' | 'metadata' | 'settings'> & {
   slug?: string;
@@ -42,6 +45,7 @@ export class AccountsService {
     private readonly memberships: MembershipsService,
     private readonly audit: AuditService,
     private readonly userTokens: UserTokensService,
+    private readonly passwordPolicy: PasswordPolicy,
   ) {}
 
   /**
@@ -84,6 +88,7 @@ export class AccountsService {
   /** Self-service signup: a user, an account and the owner membership, in one transaction. */
   async signup(dto: SignupDto, context: RequestContext): Promise<SignupResponseDto> {
     if (!this.config.selfServiceSignup) throw new AppError(ErrorCode.SELF_SERVICE_DISABLED, 'Self-service signup is disabled');
+    this.passwordPolicy.assertAcceptable(dto.password, [dto.email, dto.firstName, dto.lastName, dto.accountName]);
     const passwordHash = await this.passwords.hash(dto.password);
     const created = await this.dataSource.transaction(async (em) => {
       const user = await this.users.create(em, {
@@ -118,6 +123,10 @@ export class AccountsService {
   /**
    * Accounts matching the OData query. Platform administrators see every account; anyone else
    * only the active accounts they are an active member of (the scope is ANDed with the filter).
+   * One round trip: the count rides on the page's rows as an uncorrelated subquery (run once); a
+   * page past the end has no rows, and only then is the count asked for alone. A deep page finds
+   * its ids first, on the narrowest index that serves the filter and order, and reads only those
+   * rows (a deferred join) instead of reading and dropping every row it skips.
    */
   async list(principal: Principal, query: ListQueryInput): Promise<AccountListDto> {
     const params: unknown[] = [];
@@ -134,14 +143,17 @@ export class AccountsService {
     }
     const compiled = compileListQuery(query, ACCOUNT_FIELDS, params, { defaultOrder: 'a.id ASC', tiebreak: 'a.id' });
     const where = [...scope, `(${compiled.where})`].join(' AND ');
-    const [rows, [{ count }]] = await Promise.all([
-      this.dataSource.query<AccountRow[]>(
-        `SELECT ${ACCOUNT_COLUMNS} FROM ${from} WHERE ${where} ORDER BY ${compiled.orderBy} LIMIT ${compiled.limit} OFFSET ${compiled.offset}`,
-        params,
-      ),
-      this.dataSource.query<{ count: number }[]>(`SELECT count(*)::int AS count FROM ${from} WHERE ${where}`, params),
-    ]);
-    return { value: rows.map(toAccountDto), count };
+    const count = `SELECT count(*)::int AS count FROM ${from} WHERE ${where}`;
+    const page = `ORDER BY ${compiled.orderBy} LIMIT ${compiled.limit} OFFSET ${compiled.offset}`;
+    const rows = await this.dataSource.query<(AccountRow & { total: number })[]>(
+      compiled.offset >= DEFERRED_JOIN_OFFSET
+        ? `SELECT ${ACCOUNT_COLUMNS}, (${count}) AS total
+             FROM accounts a JOIN (SELECT a.id FROM ${from} WHERE ${where} ${page}) p ON p.id = a.id
+            ORDER BY ${compiled.orderBy}`
+        : `SELECT ${ACCOUNT_COLUMNS}, (${count}) AS total FROM ${from} WHERE ${where} ${page}`,
+      params,
+    );
+    return { value: rows.map(toAccountDto), count: await totalOf(this.dataSource, rows, compiled, count, params) };
   }
 
   /** `GET /api/accounts/{idOrName}`: digits only are an id, anything else a name (any case). */
@@ -206,6 +218,23 @@ export class AccountsService {
     if (!row) throw notFound();
     return toAccountDto(row);
   }
+}
+
+/**
+ * The count carried by a page's rows. A page with no rows carries none: the count is then 0 when
+ * the page started at the first match and could hold one, else asked for on its own.
+ */
+async function totalOf(
+  dataSource: DataSource,
+  rows: { total: number }[],
+  page: { offset: number; limit: number },
+  countSql: string,
+  params: unknown[],
+): Promise<number> {
+  if (rows.length) return rows[0].total;
+  if (page.offset === 0 && page.limit > 0) return 0;
+  const [{ count }] = await dataSource.query<{ count: number }[]>(countSql, params);
+  return count;
 }
 
 function notFound(): AppError {

@@ -1,6 +1,5 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Post } from '@nestjs/common';
 import { RateLimited } from './abuse/rate-limit.guard.js';
-import { Idempotent } from '../common/idempotency/idempotency.interceptor.js';
 import { ApiAcceptedResponse, ApiBearerAuth, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { AppError } from '../common/errors/app-error.js';
 import { ErrorCode } from '../common/errors/error-code.js';
@@ -24,7 +23,6 @@ export class AuthController {
   constructor(private readonly auth: AuthService) {}
 
   @Public()
-  @Idempotent()
   @Post('register')
   @RateLimited()
   @ApiOperation({ summary: 'Register a user (self-service), answered with a login' })

@@ -14,6 +14,7 @@ import { UsersService } from '../users/users.service.js';
 import { success, type SuccessDto } from '../common/http/success.dto.js';
 import type { LoginDto, LoginResponseDto, RegisterDto, ResetPasswordDto } from './dto/auth.dto.js';
 import { LoginLockoutService } from './abuse/login-lockout.service.js';
+import { PasswordPolicy } from './password-policy.js';
 import { UserTokensService } from './user-tokens.service.js';
 import type { MeDto, SessionListDto } from './dto/me.dto.js';
 import { AccessTokenService } from './jwt.service.js';
@@ -36,6 +37,7 @@ export class AuthService {
     private readonly userTokens: UserTokensService,
     private readonly lockout: LoginLockoutService,
     private readonly metrics: MetricsService,
+    private readonly passwordPolicy: PasswordPolicy,
   ) {}
 
   private readonly logger = new Logger('Security');
@@ -45,6 +47,7 @@ export class AuthService {
     if (!this.config.selfServiceSignup) {
       throw new AppError(ErrorCode.SELF_SERVICE_DISABLED, 'Self-service registration is disabled');
     }
+    this.passwordPolicy.assertAcceptable(dto.password, [dto.email, dto.firstName, dto.lastName]);
     const passwordHash = await this.passwords.hash(dto.password);
     const login = await this.dataSource.transaction(async (em) => {
       const user = await this.users.create(em, {
@@ -109,6 +112,7 @@ export class AuthService {
 
   /** Sets a new password with a reset token (single use) and ends every session of the user. */
   async resetPassword(dto: ResetPasswordDto, context: RequestContext): Promise<SuccessDto> {
+    this.passwordPolicy.assertAcceptable(dto.password, []);
     const passwordHash = await this.passwords.hash(dto.password);
     await this.dataSource.transaction(async (em) => {
       const userId = await this.userTokens.consume(em, dto.token, 'password_reset');

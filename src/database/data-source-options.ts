@@ -13,11 +13,12 @@ import { User } from '../users/user.entity.js';
 import { EmbeddedDatabase } from './embedded-database.js';
 import { InitialSchema1764050000000 } from './migrations/1764050000000-initial-schema.js';
 import { AddUserTokensAndIdempotencyKeys1764060000000 } from './migrations/1764060000000-add-user-tokens-and-idempotency-keys.js';
+import { AddListIndexes1795586637824 } from './migrations/1795586637824-add-list-indexes.js';
 import { SnakeNamingStrategy } from './naming.js';
 import { TypeOrmLogger } from './typeorm-logger.js';
 
 export const ENTITIES = [User, Account, Membership, Invitation, Session, ApiToken, AuditEvent, OutboxMessage, UserToken, IdempotencyKey];
-export const MIGRATIONS = [InitialSchema1764050000000, AddUserTokensAndIdempotencyKeys1764060000000];
+export const MIGRATIONS = [InitialSchema1764050000000, AddUserTokensAndIdempotencyKeys1764060000000, AddListIndexes1795586637824];
 
 export interface DatabaseSetup {
   options: DataSourceOptions;

@@ -1,6 +1,7 @@
 import { closeSync, mkdirSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
+import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import { createPgConfig } from '@electric-sql/pglite/node-postgres';
 
 /**
@@ -19,7 +20,8 @@ export class EmbeddedDatabase {
     mkdirSync(dataDir, { recursive: true });
     this.lockFile = join(dataDir, 'db.lock');
     takeLock(this.lockFile);
-    this.pglite = new PGlite(join(dataDir, 'db'));
+    // pg_trgm backs the trigram indexes of the account list (migration add-list-indexes).
+    this.pglite = new PGlite(join(dataDir, 'db'), { extensions: { pg_trgm } });
     this.connection = createPgConfig(this.pglite).connection;
     process.once('exit', () => this.releaseLock());
   }

@@ -4,6 +4,7 @@ import type { DataSource, EntityManager } from 'typeorm';
 import { AuditService } from '../audit/audit.service.js';
 import type { LoginResponseDto } from '../auth/dto/auth.dto.js';
 import { AuthService } from '../auth/auth.service.js';
+import { PasswordPolicy } from '../auth/password-policy.js';
 import { PasswordsService } from '../auth/passwords.service.js';
 import { Clock } from '../common/clock/clock.js';
 import { AppError } from '../common/errors/app-error.js';
@@ -62,6 +63,7 @@ export class InvitationsService {
     private readonly audit: AuditService,
     private readonly passwords: PasswordsService,
     private readonly auth: AuthService,
+    private readonly passwordPolicy: PasswordPolicy,
   ) {}
 
   /** Creates a pending invitation and its mail, in the caller's transaction. */
@@ -169,6 +171,7 @@ export class InvitationsService {
    * here) and logs in. Expired, revoked, superseded or used tokens answer 400 `INVITATION_INVALID`.
    */
   async accept(dto: AcceptInvitationDto, context: RequestContext): Promise<LoginResponseDto> {
+    this.passwordPolicy.assertAcceptable(dto.password, [dto.firstName ?? '', dto.lastName ?? '']);
     const passwordHash = await this.passwords.hash(dto.password);
     return this.dataSource.transaction(async (em) => {
       const now = this.clock.now();

@@ -190,20 +190,26 @@ export class MembersService {
     return success('Ownership transferred');
   }
 
+  /**
+   * One round trip: the count rides on the page's rows as an uncorrelated subquery (run once); only
+   * a page with no rows, past the first match or of size 0, asks for the count on its own.
+   */
   async list(access: AccountAccess, query: ListQueryInput): Promise<MemberListDto> {
     const params: unknown[] = [access.accountId];
     const compiled = compileListQuery(query, MEMBER_FIELDS, params, { defaultOrder: 'm.id ASC', tiebreak: 'm.id' });
     const where = `m.account_id = $1 AND (${compiled.where})`;
     const from = 'memberships m JOIN users u ON u.id = m.user_id';
-    const [rows, [{ count }]] = await Promise.all([
-      this.dataSource.query(
-        `SELECT u.id, u.email, u.first_name, u.last_name, m.roles, m.status, m.created_at
-           FROM ${from} WHERE ${where} ORDER BY ${compiled.orderBy} LIMIT ${compiled.limit} OFFSET ${compiled.offset}`,
-        params,
-      ),
-      this.dataSource.query(`SELECT count(*)::int AS count FROM ${from} WHERE ${where}`, params),
-    ]);
-    return { value: rows.map(toMemberDto), count };
+    const count = `SELECT count(*)::int AS count FROM ${from} WHERE ${where}`;
+    const rows: Record<string, any>[] = await this.dataSource.query(
+      `SELECT u.id, u.email, u.first_name, u.last_name, m.roles, m.status, m.created_at, (${count}) AS total
+         FROM ${from} WHERE ${where} ORDER BY ${compiled.orderBy} LIMIT ${compiled.limit} OFFSET ${compiled.offset}`,
+      params,
+    );
+    let total: number;
+    if (rows.length) total = rows[0].total;
+    else if (compiled.offset === 0 && compiled.limit > 0) total = 0;
+    else [{ count: total }] = await this.dataSource.query(count, params);
+    return { value: rows.map(toMemberDto), count: total };
   }
 
   private async addMember(

@@ -7,7 +7,6 @@ import { ErrorCode } from '../common/errors/error-code.js';
 import { ApiErrors } from '../common/http/api-errors.decorator.js';
 import { CurrentPrincipal, CurrentRequestContext, type Principal, type RequestContext } from '../common/http/principal.js';
 import { SuccessDto } from '../common/http/success.dto.js';
-import { Idempotent } from '../common/idempotency/idempotency.interceptor.js';
 import { IdPipe } from '../common/validation/ids.js';
 import { CurrentAccess, RequireAccountRole } from '../memberships/account-role.guard.js';
 import type { AccountAccess } from '../memberships/memberships.service.js';
@@ -26,7 +25,6 @@ export class TokensController {
   constructor(private readonly tokens: TokensService) {}
 
   @Post('tokens')
-  @Idempotent()
   @ApiOperation({
     summary: 'Create an API token',
     description: 'The secret is in `token`, shown this once. Sent as `Authorization: Bearer <token>`, it acts as you, limited to `accountId` when given.',
@@ -77,7 +75,6 @@ export class TokensController {
 
   @Post('users/:id/tokens')
   @PlatformAdmin()
-  @Idempotent()
   @ApiOperation({ summary: 'Create API Token For User (platform administrators)' })
   @ApiParam({ name: 'id', type: 'integer', description: 'User id' })
   @ApiCreatedResponse({ type: CreatedTokenDto })

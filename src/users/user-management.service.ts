@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { type DataSource, type EntityManager, In } from 'typeorm';
 import { AuditService } from '../audit/audit.service.js';
 import { LoginLockoutService } from '../auth/abuse/login-lockout.service.js';
+import { PasswordPolicy } from '../auth/password-policy.js';
 import { PasswordsService } from '../auth/passwords.service.js';
 import { SessionsService } from '../auth/sessions.service.js';
 import { AppError } from '../common/errors/app-error.js';
@@ -34,6 +35,7 @@ export class UserManagementService {
     private readonly sessions: SessionsService,
     private readonly audit: AuditService,
     private readonly lockout: LoginLockoutService,
+    private readonly passwordPolicy: PasswordPolicy,
   ) {}
 
   async get(userId: number): Promise<UserDto> {
@@ -67,6 +69,7 @@ export class UserManagementService {
     if (!user || !(await this.passwords.verify(user.passwordHash, dto.currentPassword))) {
       throw new AppError(ErrorCode.INVALID_CREDENTIALS, 'The current password is wrong');
     }
+    this.passwordPolicy.assertAcceptable(dto.newPassword, [user.email, user.firstName, user.lastName]);
     const passwordHash = await this.passwords.hash(dto.newPassword);
     await this.dataSource.transaction(async (em) => {
       await em.getRepository(User).update({ id: user.id }, { passwordHash });

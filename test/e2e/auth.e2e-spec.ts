@@ -70,6 +70,8 @@ describe('auth', () => {
       ['a 129-character password', { password: 'p'.repeat(129) }, 'password'],
       ['a missing first name', { firstName: undefined }, 'firstName'],
       ['a NUL character in a name', { lastName: 'a\u0000b' }, 'lastName'],
+      ['one of the most common passwords', { password: 'password123' }, 'password'],
+      ['a common password in another case', { password: 'QwertyUIOP' }, 'password'],
     ])('answers 400 VALIDATION_FAILED for %s and creates nothing', async (_label, change, field) => {
       const email = uniqueEmail();
       const res = await t.http.post('/api/auth/register', {

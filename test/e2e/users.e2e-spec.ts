@@ -50,6 +50,10 @@ describe('users', () => {
       expect(wrong.status).toBe(401);
       expect(wrong.body.code).toBe('INVALID_CREDENTIALS');
 
+      const common = await t.http.post('/api/users/me/password', { currentPassword: DEFAULT_PASSWORD, newPassword: 'iloveyou1' }, token);
+      expect(common.status).toBe(400);
+      expect(common.body.details).toEqual([{ field: 'password', problem: 'is too common' }]);
+
       const res = await t.http.post('/api/users/me/password', { currentPassword: DEFAULT_PASSWORD, newPassword: 'a-new-password-1' }, token);
       expect(res.status).toBe(200);
       expect(res.body).toEqual({ success: true, message: 'Password changed' });
@@ -157,6 +161,10 @@ describe('users', () => {
         await new Promise((resolve) => setTimeout(resolve, 20));
       }
       expect(outbox).toEqual([{ status: 'sent', payload: { to: user.email, subject: 'Reset your password' } }]);
+
+      const common = await t.http.post('/api/auth/password/reset', { token: resetToken, password: 'passw0rd' });
+      expect(common.status).toBe(400);
+      expect(common.body.code).toBe('VALIDATION_FAILED');
 
       const reset = await t.http.post('/api/auth/password/reset', { token: resetToken, password: 'brand-new-password' });
       expect(reset.status).toBe(200);

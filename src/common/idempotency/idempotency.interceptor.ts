@@ -92,7 +92,10 @@ export class IdempotencyInterceptor implements NestInterceptor {
   }
 }
 
-/** Marks a creating POST as accepting `Idempotency-Key`. */
+/**
+ * Marks a creating POST as accepting `Idempotency-Key`. Not for routes whose answer carries a
+ * secret (a login, an API token): the stored answer would keep it in clear.
+ */
 export const Idempotent = () =>
   applyDecorators(
     UseInterceptors(IdempotencyInterceptor),

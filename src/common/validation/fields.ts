@@ -25,6 +25,7 @@ export function EmailField(options: ApiPropertyOptions = {}) {
   return applyDecorators(
     IsString(),
     MaxLength(EMAIL_MAX),
+    Matches(/^\P{Cs}*$/u, { message: '$property must be well-formed Unicode' }), // a lone surrogate makes IsEmail throw
     IsEmail({ allow_utf8_local_part: false }, { message: '$property must be an email address' }),
     ApiProperty({ type: String, format: 'email', maxLength: EMAIL_MAX, example: 'user@example.com', ...options } as ApiPropertyOptions),
   );

@@ -1,10 +1,11 @@
-import { Body, Controller, Headers, HttpCode, Post, UseFilters } from '@nestjs/common';
+import { Body, Controller, HttpCode, Post, UseFilters } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { PlatformAdmin } from '../../auth/guards/platform-admin.guard.js';
 import { ErrorCode } from '../../common/errors/error-code.js';
 import { ApiErrors } from '../../common/http/api-errors.decorator.js';
 import { CurrentPrincipal, CurrentRequestContext, type Principal, type RequestContext } from '../../common/http/principal.js';
 import { CompatAccountsService } from '../compat-accounts.service.js';
+import { TestFault } from '../test-fault.decorator.js';
 import { PortalCreateAccountDto, PortalCreateAccountResponseDto } from './portal.dto.js';
 import { PortalErrorFilter } from './portal-error.filter.js';
 import { toPortalCreateAccount } from './portal.mapper.js';
@@ -32,7 +33,7 @@ export class PortalController {
     @CurrentPrincipal() principal: Principal,
     @Body() dto: PortalCreateAccountDto,
     @CurrentRequestContext() context: RequestContext,
-    @Headers('x-test-fault') fault?: string,
+    @TestFault() fault?: string,
   ): Promise<PortalCreateAccountResponseDto> {
     return toPortalCreateAccount(await this.compat.createForPortal(principal, dto, context, fault));
   }

@@ -1,4 +1,4 @@
-import { Body, Controller, createParamDecorator, type ExecutionContext, Headers, Post, UseFilters, UseGuards } from '@nestjs/common';
+import { Body, Controller, createParamDecorator, type ExecutionContext, Post, UseFilters, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiCreatedResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { RateLimited } from '../../auth/abuse/rate-limit.guard.js';
 import type { AuthedRequest, Principal } from '../../common/http/principal.js';
@@ -6,6 +6,7 @@ import { CurrentRequestContext, type RequestContext } from '../../common/http/pr
 import { Public } from '../../common/http/public.decorator.js';
 import { Idempotent } from '../../common/idempotency/idempotency.interceptor.js';
 import { CompatAccountsService } from '../compat-accounts.service.js';
+import { TestFault } from '../test-fault.decorator.js';
 import { OptionalBearerGuard } from './optional-bearer.guard.js';
 import { V1AccountDto, V1CreateAccountDto, V1ErrorDto } from './v1.dto.js';
 import { V1ErrorFilter } from './v1-error.filter.js';
@@ -43,7 +44,7 @@ export class V1AccountsController {
     @OptionalPrincipal() principal: Principal | null,
     @Body() dto: V1CreateAccountDto,
     @CurrentRequestContext() context: RequestContext,
-    @Headers('x-test-fault') fault?: string,
+    @TestFault() fault?: string,
   ): Promise<V1AccountDto> {
     return toV1Account(await this.compat.createForV1(principal, dto, context, fault));
   }
