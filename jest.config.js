@@ -29,7 +29,7 @@ const common = {
 };
 
 export default {
-  testTimeout: 30000,
+  testTimeout: 60000,
   projects: [
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/src/**/*.spec.ts'] },
     {

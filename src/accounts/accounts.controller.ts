@@ -76,8 +76,12 @@ export class AccountsController {
   }
 
   @Put(':id')
-  @RequireAccountRole('manage')
-  @ApiOperation({ summary: 'Update Account', description: 'manage role; changing `status` needs owner, `plan` a platform administrator.' })
+  @RequireAccountRole('manage', { ownersOfDisabled: true })
+  @ApiOperation({
+    summary: 'Update Account',
+    description:
+      'manage role; changing `status` needs owner, `plan` a platform administrator. On a disabled account its owners may only change `status` (enable it again).',
+  })
   @ApiParam({ name: 'id', type: 'integer' })
   @ApiOkResponse({ type: AccountDto })
   @ApiErrors(ErrorCode.UNAUTHENTICATED, ErrorCode.ACCOUNT_ALREADY_EXISTS)

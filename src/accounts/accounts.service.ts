@@ -179,6 +179,9 @@ export class AccountsService {
       const accounts = em.getRepository(Account);
       const account = await accounts.findOne({ where: { id: access.accountId }, lock: { mode: 'pessimistic_write' } });
       if (!account) throw notFound();
+      if (account.status === 'disabled' && !access.isPlatformAdmin && Object.keys(dto).some((k) => k !== 'status' && k !== 'disabledReason')) {
+        throw new AppError(ErrorCode.ACCOUNT_DISABLED, 'The account is disabled: its owners may only enable it');
+      }
       const statusChanges = dto.status !== undefined && dto.status !== account.status;
       if ((statusChanges || (dto.disabledReason !== undefined && dto.disabledReason !== account.disabledReason)) && !access.atLeast('owner')) {
         throw new AppError(ErrorCode.UNAUTHORIZED, 'Changing the status requires the owner role');

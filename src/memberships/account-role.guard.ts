@@ -17,9 +17,9 @@ export type RequestWithAccess = AuthedRequest & { access?: AccountAccess };
  * `ACCOUNT_NOT_FOUND`, a member ranked too low 403 `UNAUTHORIZED`, a member of a disabled
  * account 403 `ACCOUNT_DISABLED`. Platform administrators pass.
  */
-export const RequireAccountRole = (role: AccountRole) =>
+export const RequireAccountRole = (role: AccountRole, options: { ownersOfDisabled?: boolean } = {}) =>
   applyDecorators(
-    SetMetadata(REQUIRED_ROLE, role),
+    SetMetadata(REQUIRED_ROLE, { role, options }),
     UseGuards(AccountRoleGuard),
     ApiErrors(ErrorCode.UNAUTHORIZED, ErrorCode.ACCOUNT_DISABLED, ErrorCode.ACCOUNT_NOT_FOUND),
   );
@@ -32,12 +32,15 @@ export class AccountRoleGuard implements CanActivate {
   ) {}
 
   async canActivate(ctx: ExecutionContext): Promise<boolean> {
-    const needed = this.reflector.get<AccountRole | undefined>(REQUIRED_ROLE, ctx.getHandler());
+    const needed = this.reflector.get<{ role: AccountRole; options: { ownersOfDisabled?: boolean } } | undefined>(
+      REQUIRED_ROLE,
+      ctx.getHandler(),
+    );
     if (!needed) return true;
     const req = ctx.switchToHttp().getRequest<RequestWithAccess>();
     const params = req.params as Record<string, string>;
     const accountId = parseId(params.id ?? params.accountId, params.id === undefined ? 'accountId' : 'id');
-    req.access = await this.memberships.requireAccess(req.principal!, accountId, needed);
+    req.access = await this.memberships.requireAccess(req.principal!, accountId, needed.role, needed.options);
     return true;
   }
 }

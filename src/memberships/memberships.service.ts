@@ -53,13 +53,20 @@ export class MembershipsService {
 
   /**
    * The caller's access to an account, required to be at least `role`: 404 `ACCOUNT_NOT_FOUND`
-   * when the caller may not see it, 403 `ACCOUNT_DISABLED` for a member of a disabled account,
+   * when the caller may not see it, 403 `ACCOUNT_DISABLED` for a member of a disabled account
+   * (except its owners where `ownersOfDisabled`: the route by which they enable it again),
    * 403 `UNAUTHORIZED` for a rank too low.
    */
-  async requireAccess(principal: Principal, accountId: number, role: AccountRole): Promise<AccountAccess> {
+  async requireAccess(
+    principal: Principal,
+    accountId: number,
+    role: AccountRole,
+    options: { ownersOfDisabled?: boolean } = {},
+  ): Promise<AccountAccess> {
     const access = await this.accessFor(principal, accountId);
     if (!access) throw new AppError(ErrorCode.ACCOUNT_NOT_FOUND, 'Account not found');
-    if (access.accountStatus === 'disabled' && !access.isPlatformAdmin) {
+    const exempt = access.isPlatformAdmin || (options.ownersOfDisabled === true && access.atLeast('owner'));
+    if (access.accountStatus === 'disabled' && !exempt) {
       throw new AppError(ErrorCode.ACCOUNT_DISABLED, 'The account is disabled');
     }
     if (!access.atLeast(role)) throw new AppError(ErrorCode.UNAUTHORIZED, `Requires the ${role} role in this account`);

@@ -529,6 +529,24 @@ describe('accounts', () => {
       expect((await t.http.get(`/api/accounts/${fx.account.id}`, fx.viewer.token)).status).toBe(200);
     });
 
+    it('lets the owners of a disabled account enable it again, and nothing else', async () => {
+      const fx = await createAccountWithMembers(t);
+      expect((await t.http.put(`/api/accounts/${fx.account.id}`, { status: 'disabled' }, fx.owner.token)).status).toBe(200);
+
+      const other = await t.http.put(`/api/accounts/${fx.account.id}`, { status: 'active', description: 'sneaky' }, fx.owner.token);
+      expect(other.status).toBe(403);
+      expect(other.body.code).toBe('ACCOUNT_DISABLED');
+      const admin = await t.http.put(`/api/accounts/${fx.account.id}`, { status: 'active' }, fx.admin.token);
+      expect(admin.status).toBe(403);
+      expect(admin.body.code).toBe('ACCOUNT_DISABLED');
+      await expect(accountRow(fx.account.id)).resolves.toMatchObject({ status: 'disabled', description: null });
+
+      const enabled = await t.http.put(`/api/accounts/${fx.account.id}`, { status: 'active' }, fx.owner.token);
+      expect(enabled.status).toBe(200);
+      expect(enabled.body.status).toBe('active');
+      await expect(accountRow(fx.account.id)).resolves.toMatchObject({ status: 'active' });
+    });
+
     it('answers 409 ACCOUNT_ALREADY_EXISTS when renaming to a taken name in another case, and keeps the old name', async () => {
       const { account, owner } = await createAccount(t);
       const { account: other } = await createAccount(t);
