@@ -413,7 +413,7 @@ export interface paths {
         get: operations["AccountsController_get"];
         /**
          * Update Account
-         * @description manage role; changing `status` needs owner, `plan` a platform administrator.
+         * @description manage role; changing `status` needs owner, `plan` a platform administrator. On a disabled account its owners may only change `status` (enable it again).
          */
         put: operations["AccountsController_update"];
         post?: never;
@@ -799,7 +799,7 @@ export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
         /** @enum {string} */
-        ErrorCode: "VALIDATION_FAILED" | "INVALID_FILTER" | "INVITATION_INVALID" | "TOKEN_INVALID" | "UNAUTHENTICATED" | "INVALID_CREDENTIALS" | "UNAUTHORIZED" | "ACCOUNT_DISABLED" | "SELF_SERVICE_DISABLED" | "NOT_STANDALONE" | "NOT_FOUND" | "ACCOUNT_NOT_FOUND" | "USER_NOT_FOUND" | "TOKEN_NOT_FOUND" | "SESSION_NOT_FOUND" | "INVITATION_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "ACCOUNT_ALREADY_EXISTS" | "EMAIL_ALREADY_EXISTS" | "USER_ALREADY_IN_ACCOUNT" | "USER_ALREADY_HAS_ACCOUNT" | "STANDALONE_ACCOUNT_EXISTS" | "LAST_OWNER" | "CONFLICT" | "IDEMPOTENCY_KEY_IN_USE" | "IDEMPOTENCY_KEY_REUSED" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "TOO_MANY_REQUESTS" | "INTERNAL" | "SERVICE_UNAVAILABLE";
+        ErrorCode: "VALIDATION_FAILED" | "INVALID_FILTER" | "INVITATION_INVALID" | "TOKEN_INVALID" | "UNAUTHENTICATED" | "INVALID_CREDENTIALS" | "UNAUTHORIZED" | "ACCOUNT_DISABLED" | "SELF_SERVICE_DISABLED" | "NOT_STANDALONE" | "NOT_FOUND" | "ACCOUNT_NOT_FOUND" | "USER_NOT_FOUND" | "TOKEN_NOT_FOUND" | "SESSION_NOT_FOUND" | "INVITATION_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "ACCOUNT_ALREADY_EXISTS" | "EMAIL_ALREADY_EXISTS" | "USER_ALREADY_IN_ACCOUNT" | "USER_ALREADY_HAS_ACCOUNT" | "STANDALONE_ACCOUNT_EXISTS" | "LAST_OWNER" | "CONFLICT" | "IDEMPOTENCY_KEY_IN_USE" | "IDEMPOTENCY_KEY_REUSED" | "PAYLOAD_TOO_LARGE" | "URI_TOO_LONG" | "UNSUPPORTED_MEDIA_TYPE" | "TOO_MANY_REQUESTS" | "HEADERS_TOO_LARGE" | "INTERNAL" | "SERVICE_UNAVAILABLE";
         ErrorDetailDto: {
             /** @example email */
             field: string;
@@ -2563,10 +2563,7 @@ export interface operations {
     AuthController_register: {
         parameters: {
             query?: never;
-            header?: {
-                /** @description A unique key per intended operation; a retry with the same key gets the first answer (kept 24 hours). */
-                "Idempotency-Key"?: string;
-            };
+            header?: never;
             path?: never;
             cookie?: never;
         };
@@ -2584,11 +2581,7 @@ export interface operations {
                     "application/json": components["schemas"]["LoginResponseDto"];
                 };
             };
-            /**
-             * @description VALIDATION_FAILED
-             *
-             *     VALIDATION_FAILED
-             */
+            /** @description VALIDATION_FAILED */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2606,21 +2599,8 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBodyDto"];
                 };
             };
-            /**
-             * @description EMAIL_ALREADY_EXISTS
-             *
-             *     IDEMPOTENCY_KEY_IN_USE
-             */
+            /** @description EMAIL_ALREADY_EXISTS */
             409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBodyDto"];
-                };
-            };
-            /** @description IDEMPOTENCY_KEY_REUSED */
-            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4001,10 +3981,7 @@ export interface operations {
     TokensController_create: {
         parameters: {
             query?: never;
-            header?: {
-                /** @description A unique key per intended operation; a retry with the same key gets the first answer (kept 24 hours). */
-                "Idempotency-Key"?: string;
-            };
+            header?: never;
             path?: never;
             cookie?: never;
         };
@@ -4022,11 +3999,7 @@ export interface operations {
                     "application/json": components["schemas"]["CreatedTokenDto"];
                 };
             };
-            /**
-             * @description VALIDATION_FAILED
-             *
-             *     VALIDATION_FAILED
-             */
+            /** @description VALIDATION_FAILED */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4055,24 +4028,6 @@ export interface operations {
             };
             /** @description ACCOUNT_NOT_FOUND */
             404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBodyDto"];
-                };
-            };
-            /** @description IDEMPOTENCY_KEY_IN_USE */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBodyDto"];
-                };
-            };
-            /** @description IDEMPOTENCY_KEY_REUSED */
-            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4238,10 +4193,7 @@ export interface operations {
     TokensController_createForUser: {
         parameters: {
             query?: never;
-            header?: {
-                /** @description A unique key per intended operation; a retry with the same key gets the first answer (kept 24 hours). */
-                "Idempotency-Key"?: string;
-            };
+            header?: never;
             path: {
                 /** @description User id */
                 id: number;
@@ -4262,11 +4214,7 @@ export interface operations {
                     "application/json": components["schemas"]["CreatedTokenDto"];
                 };
             };
-            /**
-             * @description VALIDATION_FAILED
-             *
-             *     VALIDATION_FAILED
-             */
+            /** @description VALIDATION_FAILED */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4293,24 +4241,6 @@ export interface operations {
             };
             /** @description USER_NOT_FOUND, ACCOUNT_NOT_FOUND */
             404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBodyDto"];
-                };
-            };
-            /** @description IDEMPOTENCY_KEY_IN_USE */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBodyDto"];
-                };
-            };
-            /** @description IDEMPOTENCY_KEY_REUSED */
-            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4641,9 +4571,7 @@ export interface operations {
     PortalController_createAccount: {
         parameters: {
             query?: never;
-            header: {
-                "x-test-fault": string;
-            };
+            header?: never;
             path?: never;
             cookie?: never;
         };
@@ -4704,8 +4632,7 @@ export interface operations {
     V1AccountsController_create: {
         parameters: {
             query?: never;
-            header: {
-                "x-test-fault": string;
+            header?: {
                 /** @description A unique key per intended operation; a retry with the same key gets the first answer (kept 24 hours). */
                 "Idempotency-Key"?: string;
             };

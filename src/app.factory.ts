@@ -8,6 +8,7 @@ import { DocumentBuilder, type OpenAPIObject, SwaggerModule } from '@nestjs/swag
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { AppModule } from './app.module.js';
+import { onClientError, onFrameworkError } from './common/errors/error.filter.js';
 import { createValidationPipe } from './common/validation/validation.pipe.js';
 import { loadConfig } from './config/app-config.js';
 import { MetricsService } from './metrics/metrics.service.js';
@@ -37,6 +38,9 @@ export async function createApp(options: CreateAppOptions = {}): Promise<NestFas
     // Headers beyond 16 KB are refused by Node with 431.
     http: { maxHeaderSize: 16 * 1024 },
     trustProxy: config.http.trustProxy,
+    // Errors raised before a route is reached answer in the API's error shape too.
+    frameworkErrors: onFrameworkError,
+    clientErrorHandler: onClientError,
     // A caller's x-request-id is kept when it is a sane token, otherwise one is made.
     genReqId: (req: IncomingMessage) => {
       const given = req.headers['x-request-id'];

@@ -1,11 +1,15 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, Logger } from '@nestjs/common';
-import type { FastifyReply } from 'fastify';
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { STATUS_CODES } from 'node:http';
+import type { Socket } from 'node:net';
 import { AppError, type ErrorBody } from './app-error.js';
 import { ErrorCode, STATUS_OF } from './error-code.js';
 import { mapDatabaseError } from './unique-violation.js';
 
-/** Errors raised by Fastify itself (body parsing, limits), before any handler runs. */
+/** Errors raised by Fastify itself (routing, body parsing, limits), before any handler runs. */
 const FASTIFY_ERRORS: Record<string, [ErrorCode, string]> = {
+  FST_ERR_BAD_URL: [ErrorCode.VALIDATION_FAILED, 'The URL is malformed'],
+  FST_ERR_MAX_PARAM_LENGTH: [ErrorCode.URI_TOO_LONG, 'A path segment is longer than 200 characters'],
   FST_ERR_CTP_BODY_TOO_LARGE: [ErrorCode.PAYLOAD_TOO_LARGE, 'The request body is larger than 100 KB'],
   FST_ERR_CTP_INVALID_MEDIA_TYPE: [ErrorCode.UNSUPPORTED_MEDIA_TYPE, 'The request body must be application/json'],
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: [ErrorCode.VALIDATION_FAILED, 'The Content-Length does not match the body'],
@@ -44,9 +48,6 @@ export function toErrorBody(error: unknown): ErrorBody {
   if (typeof fastifyCode === 'string' && fastifyCode.startsWith('FST_ERR_CTP_')) {
     return { statusCode: 400, code: ErrorCode.VALIDATION_FAILED, message: 'The request body could not be read' };
   }
-  if (fastifyCode === 'FST_ERR_BAD_URL') {
-    return { statusCode: 400, code: ErrorCode.VALIDATION_FAILED, message: 'The URL is malformed' };
-  }
 
   const status = error instanceof HttpException ? error.getStatus() : (error as { statusCode?: unknown })?.statusCode;
   if (typeof status === 'number' && status >= 400 && status < 500) {
@@ -69,4 +70,35 @@ export class ErrorFilter implements ExceptionFilter {
     if (error instanceof AppError && error.retryAfterSeconds !== undefined) void reply.header('retry-after', error.retryAfterSeconds);
     void reply.status(body.statusCode).header('cache-control', 'no-store').send(body);
   }
+}
+
+/**
+ * Fastify's `frameworkErrors`: errors its router raises before a route (and Nest's filter) is
+ * reached, such as a malformed percent-encoding or an over-long path segment.
+ */
+export function onFrameworkError(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  const body = toErrorBody(error);
+  void reply.status(body.statusCode).header('x-request-id', request.id).header('cache-control', 'no-store').send(body);
+}
+
+const CLIENT_ERRORS: Record<string, ErrorBody> = {
+  HPE_HEADER_OVERFLOW: { statusCode: 431, code: ErrorCode.HEADERS_TOO_LARGE, message: 'The request line and headers exceed 16 KB' },
+};
+const UNREADABLE: ErrorBody = { statusCode: 400, code: ErrorCode.VALIDATION_FAILED, message: 'The request could not be parsed' };
+
+/**
+ * Fastify's `clientErrorHandler`: Node refused the request before it became one (headers too
+ * large, unparsable request line). The answer is written on the socket in the API's error shape.
+ */
+export function onClientError(error: NodeJS.ErrnoException, socket: Socket): void {
+  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  if (socket.writable && error.code !== 'ERR_HTTP_REQUEST_TIMEOUT') {
+    const answer = CLIENT_ERRORS[error.code ?? ''] ?? UNREADABLE;
+    const body = JSON.stringify(answer);
+    socket.write(
+      `HTTP/1.1 ${answer.statusCode} ${STATUS_CODES[answer.statusCode]}\r\nContent-Type: application/json; charset=utf-8\r\n` +
+        `Content-Length: ${Buffer.byteLength(body)}\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n${body}`,
+    );
+  }
+  socket.destroy(error);
 }
