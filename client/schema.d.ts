@@ -680,6 +680,109 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/accounts/{id}/webhooks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The account's webhooks (never their secrets)
+         * @description OData `$filter` on url, active, createdAt.
+         */
+        get: operations["WebhooksController_list"];
+        put?: never;
+        /**
+         * Subscribe a URL to the account's events (admin or owner)
+         * @description The signing secret is in `secret`, shown this once. Each delivery is a POST of the event as JSON with the headers `Webhook-Id` (the delivery), `Webhook-Event` and `Webhook-Signature: t=<unix seconds>,v1=<hex>`, where the hex is HMAC-SHA256 keyed by the secret of `<t>.<raw body>`. A 2xx answer within 10 s delivers it; anything else is retried with exponential backoff, 10 attempts in all.
+         */
+        post: operations["WebhooksController_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/accounts/{id}/webhooks/{webhookId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One webhook */
+        get: operations["WebhooksController_get"];
+        put?: never;
+        post?: never;
+        /** Delete a webhook and its delivery log */
+        delete: operations["WebhooksController_remove"];
+        options?: never;
+        head?: never;
+        /** Change the URL, events or description, or pause and resume deliveries */
+        patch: operations["WebhooksController_update"];
+        trace?: never;
+    };
+    "/api/accounts/{id}/webhooks/{webhookId}/secret": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Rotate the signing secret
+         * @description The new secret is shown this once and signs every delivery from now on.
+         */
+        post: operations["WebhooksController_rotateSecret"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/accounts/{id}/webhooks/{webhookId}/ping": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send a `webhook.ping` event to this webhook
+         * @description It shows in the delivery log like any other event.
+         */
+        post: operations["WebhooksController_ping"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/accounts/{id}/webhooks/{webhookId}/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The webhook's delivery log, newest first
+         * @description Each delivery with its status, attempts, last HTTP status or error, and the event sent. OData `$filter` on status, event, responseStatus, attempts, createdAt.
+         */
+        get: operations["WebhooksController_deliveries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/health/live": {
         parameters: {
             query?: never;
@@ -799,7 +902,7 @@ export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
         /** @enum {string} */
-        ErrorCode: "VALIDATION_FAILED" | "INVALID_FILTER" | "INVITATION_INVALID" | "TOKEN_INVALID" | "UNAUTHENTICATED" | "INVALID_CREDENTIALS" | "UNAUTHORIZED" | "ACCOUNT_DISABLED" | "SELF_SERVICE_DISABLED" | "NOT_STANDALONE" | "NOT_FOUND" | "ACCOUNT_NOT_FOUND" | "USER_NOT_FOUND" | "TOKEN_NOT_FOUND" | "SESSION_NOT_FOUND" | "INVITATION_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "ACCOUNT_ALREADY_EXISTS" | "EMAIL_ALREADY_EXISTS" | "USER_ALREADY_IN_ACCOUNT" | "USER_ALREADY_HAS_ACCOUNT" | "STANDALONE_ACCOUNT_EXISTS" | "LAST_OWNER" | "CONFLICT" | "IDEMPOTENCY_KEY_IN_USE" | "IDEMPOTENCY_KEY_REUSED" | "PAYLOAD_TOO_LARGE" | "URI_TOO_LONG" | "UNSUPPORTED_MEDIA_TYPE" | "TOO_MANY_REQUESTS" | "HEADERS_TOO_LARGE" | "INTERNAL" | "SERVICE_UNAVAILABLE";
+        ErrorCode: "VALIDATION_FAILED" | "INVALID_FILTER" | "INVITATION_INVALID" | "TOKEN_INVALID" | "UNAUTHENTICATED" | "INVALID_CREDENTIALS" | "UNAUTHORIZED" | "ACCOUNT_DISABLED" | "SELF_SERVICE_DISABLED" | "NOT_STANDALONE" | "NOT_FOUND" | "ACCOUNT_NOT_FOUND" | "USER_NOT_FOUND" | "TOKEN_NOT_FOUND" | "SESSION_NOT_FOUND" | "INVITATION_NOT_FOUND" | "WEBHOOK_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "ACCOUNT_ALREADY_EXISTS" | "EMAIL_ALREADY_EXISTS" | "USER_ALREADY_IN_ACCOUNT" | "USER_ALREADY_HAS_ACCOUNT" | "STANDALONE_ACCOUNT_EXISTS" | "LAST_OWNER" | "CONFLICT" | "IDEMPOTENCY_KEY_IN_USE" | "IDEMPOTENCY_KEY_REUSED" | "PAYLOAD_TOO_LARGE" | "URI_TOO_LONG" | "UNSUPPORTED_MEDIA_TYPE" | "TOO_MANY_REQUESTS" | "HEADERS_TOO_LARGE" | "INTERNAL" | "SERVICE_UNAVAILABLE";
         ErrorDetailDto: {
             /** @example email */
             field: string;
@@ -1568,6 +1671,188 @@ export interface components {
             jti?: string;
             /** @description Platform administrator */
             is_admin?: boolean;
+        };
+        CreateWebhookDto: {
+            /**
+             * Format: uri
+             * @example https://hooks.example.com/accounts
+             */
+            url: string;
+            /**
+             * @example [
+             *       "membership.added",
+             *       "membership.updated"
+             *     ]
+             */
+            events: ("*" | "account.updated" | "account.enabled" | "account.disabled" | "account.ownership_transferred" | "membership.added" | "membership.invited" | "membership.updated" | "membership.removed" | "membership.left" | "invitation.accepted" | "invitation.resent" | "invitation.revoked" | "token.created" | "token.revoked")[];
+            /** @example Sync members to the CRM */
+            description?: string;
+        };
+        CreatedWebhookDto: {
+            /** Format: uuid */
+            id: string;
+            /** @example 10 */
+            accountId: number;
+            /**
+             * Format: uri
+             * @example https://hooks.example.com/accounts
+             */
+            url: string;
+            /**
+             * @example [
+             *       "membership.added",
+             *       "membership.updated"
+             *     ]
+             */
+            events: ("*" | "account.updated" | "account.enabled" | "account.disabled" | "account.ownership_transferred" | "membership.added" | "membership.invited" | "membership.updated" | "membership.removed" | "membership.left" | "invitation.accepted" | "invitation.resent" | "invitation.revoked" | "token.created" | "token.revoked")[];
+            /** @example Sync members to the CRM */
+            description: string | null;
+            /** @example true */
+            active: boolean;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+            /**
+             * @description The signing secret, shown this once: deliveries carry `Webhook-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>">`
+             * @example whsec_…
+             */
+            secret: string;
+        };
+        WebhookDto: {
+            /** Format: uuid */
+            id: string;
+            /** @example 10 */
+            accountId: number;
+            /**
+             * Format: uri
+             * @example https://hooks.example.com/accounts
+             */
+            url: string;
+            /**
+             * @example [
+             *       "membership.added",
+             *       "membership.updated"
+             *     ]
+             */
+            events: ("*" | "account.updated" | "account.enabled" | "account.disabled" | "account.ownership_transferred" | "membership.added" | "membership.invited" | "membership.updated" | "membership.removed" | "membership.left" | "invitation.accepted" | "invitation.resent" | "invitation.revoked" | "token.created" | "token.revoked")[];
+            /** @example Sync members to the CRM */
+            description: string | null;
+            /** @example true */
+            active: boolean;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+        };
+        WebhookListDto: {
+            value: components["schemas"]["WebhookDto"][];
+            /** @example 1 */
+            count: number;
+        };
+        UpdateWebhookDto: {
+            /**
+             * Format: uri
+             * @example https://hooks.example.com/accounts
+             */
+            url?: string;
+            /**
+             * @example [
+             *       "membership.added",
+             *       "membership.updated"
+             *     ]
+             */
+            events?: ("*" | "account.updated" | "account.enabled" | "account.disabled" | "account.ownership_transferred" | "membership.added" | "membership.invited" | "membership.updated" | "membership.removed" | "membership.left" | "invitation.accepted" | "invitation.resent" | "invitation.revoked" | "token.created" | "token.revoked")[];
+            description?: string | null;
+            /**
+             * @description false pauses deliveries (pending ones are dropped)
+             * @example true
+             */
+            active?: boolean;
+        };
+        WebhookSecretDto: {
+            /**
+             * @description The new signing secret, shown this once; the old one stops signing at once
+             * @example whsec_…
+             */
+            secret: string;
+        };
+        WebhookEventDto: {
+            /**
+             * @description The event id (`evt_<n>`): a redelivery of one event has the same id
+             * @example evt_1042
+             */
+            id: string;
+            /**
+             * @example membership.added
+             * @enum {string}
+             */
+            type: "account.updated" | "account.enabled" | "account.disabled" | "account.ownership_transferred" | "membership.added" | "membership.invited" | "membership.updated" | "membership.removed" | "membership.left" | "invitation.accepted" | "invitation.resent" | "invitation.revoked" | "token.created" | "token.revoked" | "webhook.ping";
+            /** Format: date-time */
+            createdAt: string;
+            /** @example 10 */
+            accountId: number;
+            actor: {
+                userId?: number | null;
+                tokenId?: string | null;
+            };
+            /**
+             * @example {
+             *       "type": "user",
+             *       "id": "7"
+             *     }
+             */
+            target: {
+                type?: string;
+                id?: string;
+            } | null;
+            /**
+             * @example {
+             *       "roles": [
+             *         "user"
+             *       ]
+             *     }
+             */
+            data: {
+                [key: string]: unknown;
+            } | null;
+        };
+        WebhookDeliveryDto: {
+            /**
+             * @description Also sent as the `Webhook-Id` header
+             * @example 311
+             */
+            id: string;
+            /**
+             * @description `sent` once a 2xx answer came; `failed` after 10 attempts
+             * @example sent
+             * @enum {string}
+             */
+            status: "pending" | "sent" | "failed";
+            /** @example 1 */
+            attempts: number;
+            /**
+             * @description HTTP status of the last answer
+             * @example 200
+             */
+            responseStatus: number | null;
+            /** @example null */
+            lastError: string | null;
+            /** Format: date-time */
+            createdAt: string;
+            /**
+             * Format: date-time
+             * @description When the next attempt is due (pending only)
+             */
+            nextAttemptAt: string | null;
+            /** Format: date-time */
+            deliveredAt: string | null;
+            event: components["schemas"]["WebhookEventDto"];
+        };
+        WebhookDeliveryListDto: {
+            value: components["schemas"]["WebhookDeliveryDto"][];
+            /** @example 1 */
+            count: number;
         };
         HealthDto: {
             /**
@@ -4362,6 +4647,576 @@ export interface operations {
             };
             /**
              * @description TOKEN_NOT_FOUND
+             *
+             *     ACCOUNT_NOT_FOUND
+             */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+        };
+    };
+    WebhooksController_list: {
+        parameters: {
+            query?: {
+                /** @description OData filter, e.g. `name eq 'Acme'` or `startswith(name, 'Ac') and status eq 'active'` */
+                $filter?: string;
+                /** @description Sort order, e.g. `createdAt desc` */
+                $orderby?: string;
+                /** @description Number of records to skip */
+                $skip?: number;
+                /** @description Number of records to return (default 20, at most 100) */
+                $top?: number;
+            };
+            header?: never;
+            path: {
+                /** @description Account id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookListDto"];
+                };
+            };
+            /**
+             * @description INVALID_FILTER, VALIDATION_FAILED
+             *
+             *     VALIDATION_FAILED
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description UNAUTHENTICATED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description UNAUTHORIZED, ACCOUNT_DISABLED */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description ACCOUNT_NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+        };
+    };
+    WebhooksController_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Account id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateWebhookDto"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CreatedWebhookDto"];
+                };
+            };
+            /**
+             * @description VALIDATION_FAILED
+             *
+             *     VALIDATION_FAILED
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description UNAUTHENTICATED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description UNAUTHORIZED, ACCOUNT_DISABLED */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description ACCOUNT_NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description CONFLICT */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+        };
+    };
+    WebhooksController_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                webhookId: string;
+                /** @description Account id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookDto"];
+                };
+            };
+            /**
+             * @description VALIDATION_FAILED
+             *
+             *     VALIDATION_FAILED
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description UNAUTHENTICATED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description UNAUTHORIZED, ACCOUNT_DISABLED */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /**
+             * @description WEBHOOK_NOT_FOUND
+             *
+             *     ACCOUNT_NOT_FOUND
+             */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+        };
+    };
+    WebhooksController_remove: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                webhookId: string;
+                /** @description Account id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SuccessDto"];
+                };
+            };
+            /**
+             * @description VALIDATION_FAILED
+             *
+             *     VALIDATION_FAILED
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description UNAUTHENTICATED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description UNAUTHORIZED, ACCOUNT_DISABLED */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /**
+             * @description WEBHOOK_NOT_FOUND
+             *
+             *     ACCOUNT_NOT_FOUND
+             */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+        };
+    };
+    WebhooksController_update: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                webhookId: string;
+                /** @description Account id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateWebhookDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookDto"];
+                };
+            };
+            /**
+             * @description VALIDATION_FAILED
+             *
+             *     VALIDATION_FAILED
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description UNAUTHENTICATED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description UNAUTHORIZED, ACCOUNT_DISABLED */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /**
+             * @description WEBHOOK_NOT_FOUND
+             *
+             *     ACCOUNT_NOT_FOUND
+             */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+        };
+    };
+    WebhooksController_rotateSecret: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                webhookId: string;
+                /** @description Account id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookSecretDto"];
+                };
+            };
+            /**
+             * @description VALIDATION_FAILED
+             *
+             *     VALIDATION_FAILED
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description UNAUTHENTICATED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description UNAUTHORIZED, ACCOUNT_DISABLED */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /**
+             * @description WEBHOOK_NOT_FOUND
+             *
+             *     ACCOUNT_NOT_FOUND
+             */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+        };
+    };
+    WebhooksController_ping: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                webhookId: string;
+                /** @description Account id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SuccessDto"];
+                };
+            };
+            /**
+             * @description VALIDATION_FAILED
+             *
+             *     VALIDATION_FAILED
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description UNAUTHENTICATED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description UNAUTHORIZED, ACCOUNT_DISABLED */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /**
+             * @description WEBHOOK_NOT_FOUND
+             *
+             *     ACCOUNT_NOT_FOUND
+             */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description CONFLICT */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+        };
+    };
+    WebhooksController_deliveries: {
+        parameters: {
+            query?: {
+                /** @description OData filter, e.g. `name eq 'Acme'` or `startswith(name, 'Ac') and status eq 'active'` */
+                $filter?: string;
+                /** @description Sort order, e.g. `createdAt desc` */
+                $orderby?: string;
+                /** @description Number of records to skip */
+                $skip?: number;
+                /** @description Number of records to return (default 20, at most 100) */
+                $top?: number;
+            };
+            header?: never;
+            path: {
+                webhookId: string;
+                /** @description Account id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookDeliveryListDto"];
+                };
+            };
+            /**
+             * @description INVALID_FILTER, VALIDATION_FAILED
+             *
+             *     VALIDATION_FAILED
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description UNAUTHENTICATED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description UNAUTHORIZED, ACCOUNT_DISABLED */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /**
+             * @description WEBHOOK_NOT_FOUND
              *
              *     ACCOUNT_NOT_FOUND
              */

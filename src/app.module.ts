@@ -18,6 +18,7 @@ import { OutboxModule } from './outbox/outbox.module.js';
 import { TokensModule } from './tokens/tokens.module.js';
 import { UserManagementModule } from './users/user-management.module.js';
 import { UsersModule } from './users/users.module.js';
+import { WebhooksModule } from './webhooks/webhooks.module.js';
 
 @Module({})
 export class AppModule {
@@ -39,6 +40,7 @@ export class AppModule {
         AuditReadModule,
         UserManagementModule,
         TokensModule,
+        WebhooksModule,
         HealthModule,
         MetricsModule,
         CompatModule,

@@ -23,6 +23,16 @@ export const DEFAULT_ACCOUNT_SETTINGS: Readonly<AccountSettings> = Object.freeze
 @Check('ck_accounts_status', `"status" IN ('active', 'disabled')`)
 @Check('ck_accounts_type', `"type" IN ('individual', 'business')`)
 @Index('ix_accounts_created_at', ['createdAt'])
+// The list indexes of migration AddListIndexes (trigram and composite): written by hand there.
+@Index('ix_accounts_name', { synchronize: false })
+@Index('ix_accounts_name_trgm', { synchronize: false })
+@Index('ix_accounts_name_lower_trgm', { synchronize: false })
+@Index('ix_accounts_description_trgm', { synchronize: false })
+@Index('ix_accounts_status_id', { synchronize: false })
+@Index('ix_accounts_type_id', { synchronize: false })
+@Index('ix_accounts_country_id', { synchronize: false })
+@Index('ix_accounts_plan_id', { synchronize: false })
+@Index('ix_accounts_updated_at', { synchronize: false })
 export class Account {
   @PrimaryGeneratedColumn({ primaryKeyConstraintName: 'pk_accounts' })
   id: number;

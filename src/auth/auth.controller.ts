@@ -1,21 +1,15 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Post } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Post } from '@nestjs/common';
 import { RateLimited } from './abuse/rate-limit.guard.js';
 import { ApiAcceptedResponse, ApiBearerAuth, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { AppError } from '../common/errors/app-error.js';
 import { ErrorCode } from '../common/errors/error-code.js';
 import { ApiErrors } from '../common/http/api-errors.decorator.js';
 import { CurrentPrincipal, CurrentRequestContext, type Principal, type RequestContext } from '../common/http/principal.js';
 import { Public } from '../common/http/public.decorator.js';
+import { UuidPipe } from '../common/validation/ids.js';
 import { AuthService } from './auth.service.js';
 import { SuccessDto } from '../common/http/success.dto.js';
 import { ForgotPasswordDto, LoginDto, LoginResponseDto, RefreshDto, RegisterDto, ResetPasswordDto, VerifyEmailDto } from './dto/auth.dto.js';
 import { MeDto, SessionListDto } from './dto/me.dto.js';
-
-const sessionId = new ParseUUIDPipe({
-  version: '4',
-  exceptionFactory: () =>
-    new AppError(ErrorCode.VALIDATION_FAILED, 'The session id must be a UUID', [{ field: 'id', problem: 'must be a UUID' }]),
-});
 
 @ApiTags('Auth')
 @Controller('api/auth')
@@ -123,7 +117,7 @@ export class AuthController {
   @ApiOperation({ summary: 'Revoke one of the caller\'s sessions' })
   @ApiNoContentResponse({ description: 'Revoked' })
   @ApiErrors(ErrorCode.UNAUTHENTICATED, ErrorCode.SESSION_NOT_FOUND)
-  revokeSession(@CurrentPrincipal() principal: Principal, @Param('id', sessionId) id: string): Promise<void> {
+  revokeSession(@CurrentPrincipal() principal: Principal, @Param('id', UuidPipe) id: string): Promise<void> {
     return this.auth.revokeSession(principal, id);
   }
 }

@@ -37,8 +37,12 @@ describe('loadConfig', () => {
     });
   });
 
-  it('requires JWT_SECRET in production', () => {
-    expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/JWT_SECRET is required when NODE_ENV=production/);
+  it('requires JWT_SECRET and ENCRYPTION_KEY in production, each of at least 32 bytes', () => {
+    const secret = 'x'.repeat(32);
+    expect(() => loadConfig({ NODE_ENV: 'production', ENCRYPTION_KEY: secret })).toThrow(/JWT_SECRET is required when NODE_ENV=production/);
+    expect(() => loadConfig({ NODE_ENV: 'production', JWT_SECRET: secret })).toThrow(/ENCRYPTION_KEY is required when NODE_ENV=production/);
+    expect(() => loadConfig({ NODE_ENV: 'production', JWT_SECRET: secret, ENCRYPTION_KEY: 'short' })).toThrow(/ENCRYPTION_KEY must be at least 32 bytes/);
+    expect(loadConfig({ NODE_ENV: 'production', JWT_SECRET: secret, ENCRYPTION_KEY: secret }).encryptionKey.toString()).toBe(secret);
   });
 
   it('outside production, creates a secret under the data folder once and keeps it', () => {
@@ -48,6 +52,10 @@ describe('loadConfig', () => {
     expect(first.length).toBe(32);
     expect(second.equals(first)).toBe(true);
     expect(readFileSync(join(dir, 'jwt-secret'), 'utf8').length).toBeGreaterThan(40);
+    const key = loadConfig({ DATA_DIR: dir }).encryptionKey;
+    expect(key.length).toBe(32);
+    expect(key.equals(first)).toBe(false);
+    expect(loadConfig({ DATA_DIR: dir }).encryptionKey.equals(key)).toBe(true);
   });
 });
 

@@ -45,6 +45,15 @@ export interface AppConfig {
     readonly fileDir: string;
   };
   readonly outbox: { readonly pollMs: number };
+  /**
+   * The key that encrypts the secrets the service must read back (webhook signing secrets):
+   * `ENCRYPTION_KEY`, or outside production one generated once under the data folder.
+   */
+  readonly encryptionKey: Buffer;
+  readonly webhooks: {
+    /** Deliver to loopback, private and link-local addresses (refused by default: SSRF). */
+    readonly allowPrivateNetworks: boolean;
+  };
   /** Shared counters for rate limits and login lockouts across instances; in memory when absent. */
   readonly redisUrl?: string;
   readonly rateLimit: {
@@ -87,7 +96,7 @@ export function loadConfig(raw: RawEnv = process.env): AppConfig {
     database: { url: e.DATABASE_URL, dataDir, migrationsRun: e.MIGRATIONS_RUN },
     jwt: {
       algorithm: e.JWT_ALGORITHM,
-      ...(e.JWT_ALGORITHM === 'ES256' ? { privateKey: jwtPrivateKey(e) } : { secret: jwtSecret(e, dataDir) }),
+      ...(e.JWT_ALGORITHM === 'ES256' ? { privateKey: jwtPrivateKey(e) } : { secret: keptSecret(e, dataDir, 'JWT_SECRET', 'jwt-secret') }),
       issuer: e.JWT_ISSUER ?? 'accounts-service',
       audience: e.JWT_AUDIENCE ?? 'accounts-service',
       accessTtl: e.JWT_ACCESS_TTL,
@@ -101,6 +110,8 @@ export function loadConfig(raw: RawEnv = process.env): AppConfig {
     appUrl: (e.APP_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ''),
     mail: { smtpUrl: e.SMTP_URL, from: e.MAIL_FROM ?? 'Accounts <no-reply@localhost>', fileDir: join(dataDir, 'mail') },
     outbox: { pollMs: e.OUTBOX_POLL_MS },
+    encryptionKey: keptSecret(e, dataDir, 'ENCRYPTION_KEY', 'encryption-key'),
+    webhooks: { allowPrivateNetworks: e.WEBHOOK_ALLOW_PRIVATE_NETWORKS },
     redisUrl: e.REDIS_URL,
     rateLimit: { enabled: e.RATE_LIMIT_ENABLED, perMinute: e.RATE_LIMIT_PER_MINUTE },
     corsOrigins: e.CORS_ORIGINS,
@@ -125,25 +136,23 @@ function jwtPrivateKey(env: Env): KeyObject {
 }
 
 /**
- * The HS256 secret: `JWT_SECRET` (at least 256 bits), or, outside production, one generated once
- * and kept under the data folder so that sessions survive a restart.
+ * A secret of at least 256 bits from the variable `name` (the HS256 secret, the encryption key),
+ * or, outside production, one generated once and kept in `<dataDir>/<file>` so that it survives
+ * a restart.
  */
-function jwtSecret(env: Env, dataDir: string): Buffer {
-  if (env.JWT_SECRET) {
-    const secret = Buffer.from(env.JWT_SECRET, 'utf8');
-    if (secret.length < 32) {
-      throw new ConfigError('Invalid configuration: JWT_SECRET must be at least 32 bytes (256 bits)');
-    }
+function keptSecret(env: Env, dataDir: string, name: 'JWT_SECRET' | 'ENCRYPTION_KEY', file: string): Buffer {
+  const configured = env[name];
+  if (configured) {
+    const secret = Buffer.from(configured, 'utf8');
+    if (secret.length < 32) throw new ConfigError(`Invalid configuration: ${name} must be at least 32 bytes (256 bits)`);
     return secret;
   }
-  if (env.NODE_ENV === 'production') {
-    throw new ConfigError('Invalid configuration: JWT_SECRET is required when NODE_ENV=production');
-  }
-  const file = join(dataDir, 'jwt-secret');
-  if (existsSync(file)) return Buffer.from(readFileSync(file, 'utf8').trim(), 'base64url');
+  if (env.NODE_ENV === 'production') throw new ConfigError(`Invalid configuration: ${name} is required when NODE_ENV=production`);
+  const path = join(dataDir, file);
+  if (existsSync(path)) return Buffer.from(readFileSync(path, 'utf8').trim(), 'base64url');
   const secret = randomBytes(32);
   mkdirSync(dataDir, { recursive: true });
-  writeFileSync(file, secret.toString('base64url'), { mode: 0o600, flag: 'wx' });
+  writeFileSync(path, secret.toString('base64url'), { mode: 0o600, flag: 'wx' });
   return secret;
 }
 

@@ -105,6 +105,8 @@ export const envSchema = {
   SMTP_URL: url(['smtp:', 'smtps:']),
   MAIL_FROM: string('Accounts <no-reply@localhost>'),
   OUTBOX_POLL_MS: integer(1000, 50, 60000),
+  ENCRYPTION_KEY: string(),
+  WEBHOOK_ALLOW_PRIVATE_NETWORKS: boolean(false),
   REDIS_URL: url(['redis:', 'rediss:']),
   RATE_LIMIT_ENABLED: boolean(true),
   RATE_LIMIT_PER_MINUTE: integer(30, 1, 100000),

@@ -10,15 +10,17 @@ import { Membership } from '../memberships/membership.entity.js';
 import { OutboxMessage } from '../outbox/outbox-message.entity.js';
 import { ApiToken } from '../tokens/api-token.entity.js';
 import { User } from '../users/user.entity.js';
+import { Webhook } from '../webhooks/webhook.entity.js';
 import { EmbeddedDatabase } from './embedded-database.js';
 import { InitialSchema1764050000000 } from './migrations/1764050000000-initial-schema.js';
 import { AddUserTokensAndIdempotencyKeys1764060000000 } from './migrations/1764060000000-add-user-tokens-and-idempotency-keys.js';
 import { AddListIndexes1795586637824 } from './migrations/1795586637824-add-list-indexes.js';
+import { AddWebhooks1796174641666 } from './migrations/1796174641666-add-webhooks.js';
 import { SnakeNamingStrategy } from './naming.js';
 import { TypeOrmLogger } from './typeorm-logger.js';
 
-export const ENTITIES = [User, Account, Membership, Invitation, Session, ApiToken, AuditEvent, OutboxMessage, UserToken, IdempotencyKey];
-export const MIGRATIONS = [InitialSchema1764050000000, AddUserTokensAndIdempotencyKeys1764060000000, AddListIndexes1795586637824];
+export const ENTITIES = [User, Account, Membership, Invitation, Session, ApiToken, AuditEvent, OutboxMessage, UserToken, IdempotencyKey, Webhook];
+export const MIGRATIONS = [InitialSchema1764050000000, AddUserTokensAndIdempotencyKeys1764060000000, AddListIndexes1795586637824, AddWebhooks1796174641666];
 
 export interface DatabaseSetup {
   options: DataSourceOptions;
@@ -49,7 +51,10 @@ export function buildDataSourceOptions(config: AppConfig): DatabaseSetup {
       options: {
         ...common,
         url: config.database.url,
-        extra: { max: 10, connectionTimeoutMillis: 5000, statement_timeout: 10000 },
+        // A request waits at most 5 s for a connection and 5 s for a lock (a table locked by a
+        // migration or an operator fails requests instead of queueing them until it is released);
+        // no statement runs longer than 10 s.
+        extra: { max: 10, connectionTimeoutMillis: 5000, lock_timeout: 5000, statement_timeout: 10000 },
       },
     };
   }

@@ -22,6 +22,9 @@ export type MembershipStatus = (typeof MEMBERSHIP_STATUSES)[number];
 @Entity('memberships')
 @Unique(Constraint.membershipsAccountUser, ['accountId', 'userId'])
 @Index('ix_memberships_user', ['userId'])
+// The list indexes of migration AddListIndexes (with INCLUDE and ordering columns): written by hand there.
+@Index('ix_memberships_user_account', { synchronize: false })
+@Index('ix_memberships_account_id', { synchronize: false })
 @Check('ck_memberships_status', `"status" IN ('active', 'invited', 'disabled')`)
 @Check('ck_memberships_roles', `cardinality("roles") > 0 AND "roles" <@ ARRAY['viewer','user','manage','admin','owner']::text[]`)
 export class Membership {

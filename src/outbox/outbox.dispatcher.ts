@@ -5,6 +5,7 @@ import { Clock } from '../common/clock/clock.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { type Mail, Mailer } from './mailer.js';
 import type { OutboxKind } from './outbox-message.entity.js';
+import { DeliveryError, WebhookSender } from './webhook-sender.js';
 
 const BATCH_SIZE = 20;
 /** How long a claim keeps other dispatchers off a message. */
@@ -18,11 +19,12 @@ interface ClaimedMessage {
   kind: OutboxKind;
   payload: Record<string, unknown>;
   attempts: number;
+  webhook_id: string | null;
 }
 
 /**
- * Delivers the outbox: a round every `OUTBOX_POLL_MS`, or at once when kicked. Each round claims
- * due messages in one statement (`FOR UPDATE SKIP LOCKED`, then `locked_until`), so that two
+ * Delivers the outbox (mails and webhook events): a round every `OUTBOX_POLL_MS`, or at once when
+ * kicked. Each round claims due messages in one statement (`FOR UPDATE SKIP LOCKED`, then `locked_until`), so that two
  * instances never take the same one, and delivers them with no transaction open. A failure is
  * retried with exponential backoff; after 10 attempts the message is `failed`.
  */
@@ -39,6 +41,7 @@ export class OutboxDispatcher implements OnApplicationBootstrap, BeforeApplicati
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly clock: Clock,
     private readonly mailer: Mailer,
+    private readonly webhooks: WebhookSender,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -108,37 +111,42 @@ export class OutboxDispatcher implements OnApplicationBootstrap, BeforeApplicati
          WHERE status = 'pending' AND next_attempt_at <= $1 AND (locked_until IS NULL OR locked_until <= $1)
          ORDER BY id LIMIT ${BATCH_SIZE}
          FOR UPDATE SKIP LOCKED)
-       RETURNING id, kind, payload, attempts`,
+       RETURNING id, kind, payload, attempts, webhook_id`,
       [now, new Date(now.getTime() + CLAIM_MS)],
     );
     return (rows as ClaimedMessage[]).sort((a, b) => Number(a.id) - Number(b.id));
   }
 
   private async deliver(message: ClaimedMessage): Promise<void> {
+    let responseStatus: number | null = null;
     try {
-      if (message.kind !== 'mail') throw new Error(`No delivery for outbox messages of kind ${message.kind}`);
-      await this.mailer.send(message.id, message.payload as unknown as Mail);
+      if (message.kind === 'mail') await this.mailer.send(message.id, message.payload as unknown as Mail);
+      else if (message.kind === 'webhook' && message.webhook_id) responseStatus = await this.webhooks.send(message.id, message.webhook_id, message.payload);
+      else throw new DeliveryError(`No delivery for outbox messages of kind ${message.kind}`, null, true);
     } catch (error) {
-      await this.recordFailure(message, error instanceof Error ? error.message : String(error));
+      await this.recordFailure(message, error);
       return;
     }
-    // A sent mail's body held a single-use link: only who and what are kept.
+    // A sent mail's body held a single-use link: only who and what are kept. A webhook event
+    // stays readable in its delivery log.
     await this.dataSource.query(
-      `UPDATE outbox SET status = 'sent', sent_at = $2, locked_until = NULL,
-              payload = jsonb_build_object('to', payload->'to', 'subject', payload->'subject')
+      `UPDATE outbox SET status = 'sent', sent_at = $2, locked_until = NULL, last_error = NULL, response_status = $3,
+              payload = CASE WHEN kind = 'mail' THEN jsonb_build_object('to', payload->'to', 'subject', payload->'subject') ELSE payload END
         WHERE id = $1`,
-      [message.id, this.clock.now()],
+      [message.id, this.clock.now(), responseStatus],
     );
   }
 
-  private async recordFailure(message: ClaimedMessage, error: string): Promise<void> {
-    const failed = message.attempts >= MAX_ATTEMPTS;
+  private async recordFailure(message: ClaimedMessage, error: unknown): Promise<void> {
+    const reason = error instanceof Error ? error.message : String(error);
+    const delivery = error instanceof DeliveryError ? error : undefined;
+    const failed = message.attempts >= MAX_ATTEMPTS || delivery?.final === true;
     const delayMs = Math.min(FIRST_RETRY_MS * 2 ** (message.attempts - 1), MAX_RETRY_MS);
     await this.dataSource.query(
-      `UPDATE outbox SET status = $2, last_error = $3, next_attempt_at = $4, locked_until = NULL WHERE id = $1`,
-      [message.id, failed ? 'failed' : 'pending', error.slice(0, 1000), new Date(this.clock.now().getTime() + delayMs)],
+      `UPDATE outbox SET status = $2, last_error = $3, next_attempt_at = $4, locked_until = NULL, response_status = $5 WHERE id = $1`,
+      [message.id, failed ? 'failed' : 'pending', reason.slice(0, 1000), new Date(this.clock.now().getTime() + delayMs), delivery?.responseStatus ?? null],
     );
-    const what = `Outbox message ${message.id} (${message.kind}) attempt ${message.attempts} failed: ${error}`;
+    const what = `Outbox message ${message.id} (${message.kind}) attempt ${message.attempts} failed: ${reason}`;
     if (failed) this.logger.error(`${what}. Giving up.`);
     else this.logger.warn(`${what}. Retrying in ${delayMs / 1000} s.`);
   }

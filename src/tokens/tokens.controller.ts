@@ -1,21 +1,16 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Post } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Post } from '@nestjs/common';
 import { RateLimited } from '../auth/abuse/rate-limit.guard.js';
 import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import { PlatformAdmin } from '../auth/guards/platform-admin.guard.js';
-import { AppError } from '../common/errors/app-error.js';
 import { ErrorCode } from '../common/errors/error-code.js';
 import { ApiErrors } from '../common/http/api-errors.decorator.js';
 import { CurrentPrincipal, CurrentRequestContext, type Principal, type RequestContext } from '../common/http/principal.js';
 import { SuccessDto } from '../common/http/success.dto.js';
-import { IdPipe } from '../common/validation/ids.js';
+import { IdPipe, UuidPipe } from '../common/validation/ids.js';
 import { CurrentAccess, RequireAccountRole } from '../memberships/account-role.guard.js';
 import type { AccountAccess } from '../memberships/memberships.service.js';
 import { CreatedTokenDto, CreateTokenDto, IntrospectDto, IntrospectionDto, TokenDto, TokenListDto } from './dto/token.dto.js';
 import { TokensService } from './tokens.service.js';
-
-const TokenId = new ParseUUIDPipe({
-  exceptionFactory: () => new AppError(ErrorCode.VALIDATION_FAILED, 'The token id must be a UUID', [{ field: 'id', problem: 'must be a UUID' }]),
-});
 
 @ApiTags('API tokens')
 @ApiBearerAuth()
@@ -60,7 +55,7 @@ export class TokensController {
   @ApiParam({ name: 'id', format: 'uuid' })
   @ApiOkResponse({ type: TokenDto })
   @ApiErrors(ErrorCode.TOKEN_NOT_FOUND)
-  get(@CurrentPrincipal() principal: Principal, @Param('id', TokenId) id: string): Promise<TokenDto> {
+  get(@CurrentPrincipal() principal: Principal, @Param('id', UuidPipe) id: string): Promise<TokenDto> {
     return this.tokens.getOwn(principal, id);
   }
 
@@ -69,7 +64,7 @@ export class TokensController {
   @ApiParam({ name: 'id', format: 'uuid' })
   @ApiOkResponse({ type: SuccessDto })
   @ApiErrors(ErrorCode.TOKEN_NOT_FOUND)
-  revoke(@CurrentPrincipal() principal: Principal, @Param('id', TokenId) id: string, @CurrentRequestContext() context: RequestContext): Promise<SuccessDto> {
+  revoke(@CurrentPrincipal() principal: Principal, @Param('id', UuidPipe) id: string, @CurrentRequestContext() context: RequestContext): Promise<SuccessDto> {
     return this.tokens.revokeOwn(principal, id, context);
   }
 
@@ -107,7 +102,7 @@ export class TokensController {
   revokeForAccount(
     @CurrentPrincipal() principal: Principal,
     @CurrentAccess() access: AccountAccess,
-    @Param('tokenId', TokenId) id: string,
+    @Param('tokenId', UuidPipe) id: string,
     @CurrentRequestContext() context: RequestContext,
   ): Promise<SuccessDto> {
     return this.tokens.revokeForAccount(principal, access, id, context);

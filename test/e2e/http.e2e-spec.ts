@@ -13,6 +13,11 @@ describe('http', () => {
     await t.close();
   });
 
+  it('runs on a schema that the migrations built to match the entities exactly (nothing left to generate)', async () => {
+    const pending = await t.db.driver.createSchemaBuilder().log();
+    expect(pending.upQueries.map((q) => q.query)).toEqual([]);
+  });
+
   it('answers malformed JSON with 400 VALIDATION_FAILED', async () => {
     const res = await t.http.request('POST', '/api/auth/login', undefined, { raw: '{"email": "a@b.c",' });
     expect(res.status).toBe(400);

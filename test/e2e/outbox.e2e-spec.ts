@@ -10,6 +10,7 @@ import { buildDataSourceOptions } from '../../src/database/data-source-options.j
 import { type Mail, Mailer } from '../../src/outbox/mailer.js';
 import { OutboxDispatcher } from '../../src/outbox/outbox.dispatcher.js';
 import { OutboxService } from '../../src/outbox/outbox.service.js';
+import { WebhookSender } from '../../src/outbox/webhook-sender.js';
 import { createTestDatabase } from '../setup/database.js';
 import { startSmtpServer, type TestSmtpServer } from '../setup/smtp.js';
 import { startTestApp, TEST_JWT_SECRET, type TestApp } from '../setup/test-app.js';
@@ -181,7 +182,7 @@ describe('outbox over SMTP', () => {
     });
     // This app's loop, plus rounds of this dispatcher and of a second one (as another instance).
     const here = t.app.get(OutboxDispatcher);
-    const other = new OutboxDispatcher(t.db, t.app.get<AppConfig>(APP_CONFIG), t.clock, t.app.get(Mailer));
+    const other = new OutboxDispatcher(t.db, t.app.get<AppConfig>(APP_CONFIG), t.clock, t.app.get(Mailer), t.app.get(WebhookSender));
     outbox.kick();
     await Promise.all([here.dispatchDue(), other.dispatchDue(), other.dispatchDue(), here.dispatchDue()]);
 

@@ -23,3 +23,17 @@ export class IdPipe implements PipeTransform<string, number> {
     return parseId(value, metadata.data ?? 'id');
   }
 }
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** `@Param('tokenId', UuidPipe)`: a UUID, else 400 `VALIDATION_FAILED` naming the parameter. */
+@Injectable()
+export class UuidPipe implements PipeTransform<string, string> {
+  transform(value: string, metadata: ArgumentMetadata): string {
+    const name = metadata.data ?? 'id';
+    if (typeof value !== 'string' || !UUID.test(value)) {
+      throw new AppError(ErrorCode.VALIDATION_FAILED, `${name} must be a UUID`, [{ field: name, problem: 'must be a UUID' }]);
+    }
+    return value.toLowerCase();
+  }
+}
