@@ -58,34 +58,42 @@ export class SessionsService {
   /**
    * Exchanges a live refresh token for a new one, atomically: the old row is revoked and its
    * successor inserted by one statement, so two concurrent refreshes cannot both succeed. A
-   * disabled user's refresh only revokes. Returns null when the token is not live.
+   * disabled user's refresh only revokes. Returns null when the token is not live; when it was
+   * rotated away already, someone replays it and the whole family is revoked. Both run under a
+   * lock on the family, so a revocation never misses a successor that a refresh in flight inserts.
    */
   async rotate(refreshToken: string, context: RequestContext): Promise<IssuedSession | null> {
     if (!refreshToken.startsWith(REFRESH_TOKEN_PREFIX)) return null;
-    const now = this.clock.now();
     const hash = sha256Hex(refreshToken);
     const next = randomSecret(REFRESH_TOKEN_PREFIX);
-    const rows: { id: string; user_id: number }[] = await this.dataSource.query(
-      `WITH old AS (
-         UPDATE sessions SET revoked_at = $2, revoked_reason = 'rotated'
-          WHERE refresh_token_hash = $1 AND revoked_at IS NULL AND expires_at > $2
-          RETURNING user_id, family_id, created_at)
-       INSERT INTO sessions (id, user_id, family_id, refresh_token_hash, created_at, last_used_at, expires_at, user_agent, ip)
-       SELECT $3, old.user_id, old.family_id, $4, old.created_at, $2, $5, $6, $7
-         FROM old JOIN users u ON u.id = old.user_id AND u.status = 'active'
-       RETURNING id, user_id`,
-      [hash, now, randomUUID(), sha256Hex(next), this.refreshExpiry(now), context.userAgent, context.ip],
-    );
-    if (rows.length === 1) return { sessionId: rows[0].id, userId: rows[0].user_id, refreshToken: next };
+    return this.dataSource.transaction(async (em) => {
+      const [presented]: { family_id: string }[] = await em.query(
+        `SELECT family_id, pg_advisory_xact_lock(hashtextextended(family_id::text, 0)) FROM sessions WHERE refresh_token_hash = $1`,
+        [hash],
+      );
+      if (!presented) return null;
+      const now = this.clock.now();
+      const rows: { id: string; user_id: number }[] = await em.query(
+        `WITH old AS (
+           UPDATE sessions SET revoked_at = $2, revoked_reason = 'rotated'
+            WHERE refresh_token_hash = $1 AND revoked_at IS NULL AND expires_at > $2
+            RETURNING user_id, family_id, created_at)
+         INSERT INTO sessions (id, user_id, family_id, refresh_token_hash, created_at, last_used_at, expires_at, user_agent, ip)
+         SELECT $3, old.user_id, old.family_id, $4, old.created_at, $2, $5, $6, $7
+           FROM old JOIN users u ON u.id = old.user_id AND u.status = 'active'
+         RETURNING id, user_id`,
+        [hash, now, randomUUID(), sha256Hex(next), this.refreshExpiry(now), context.userAgent, context.ip],
+      );
+      if (rows.length === 1) return { sessionId: rows[0].id, userId: rows[0].user_id, refreshToken: next };
 
-    // Not live. If it was rotated away, someone replays it: end the whole family.
-    await this.dataSource.query(
-      `UPDATE sessions SET revoked_at = $2, revoked_reason = 'reuse'
-        WHERE revoked_at IS NULL
-          AND family_id IN (SELECT family_id FROM sessions WHERE refresh_token_hash = $1 AND revoked_reason = 'rotated')`,
-      [hash, now],
-    );
-    return null;
+      await em.query(
+        `UPDATE sessions SET revoked_at = $2, revoked_reason = 'reuse'
+          WHERE family_id = $3 AND revoked_at IS NULL
+            AND EXISTS (SELECT 1 FROM sessions WHERE refresh_token_hash = $1 AND revoked_reason = 'rotated')`,
+        [hash, now, presented.family_id],
+      );
+      return null;
+    });
   }
 
   /** Revokes one live session of the user; false when there is none with that id. */

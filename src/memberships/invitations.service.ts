@@ -175,6 +175,11 @@ export class InvitationsService {
     const passwordHash = await this.passwords.hash(dto.password);
     return this.dataSource.transaction(async (em) => {
       const now = this.clock.now();
+      // Like every change to an account's members, this locks the account row first: a removal
+      // of the invited member running at the same time goes before or after, never across.
+      await em.query(`SELECT 1 FROM accounts WHERE id = (SELECT account_id FROM invitations WHERE token_hash = $1) FOR UPDATE`, [
+        sha256Hex(dto.token),
+      ]);
       const [invitations]: [{ id: number; account_id: number; user_id: number; roles: AccountRole[] }[], number] = await em.query(
         `UPDATE invitations SET status = 'accepted', accepted_at = $2, updated_at = $2
           WHERE token_hash = $1 AND status = 'pending' AND expires_at > $2
