@@ -27,17 +27,20 @@ export interface PublicJwk extends JsonWebKey {
  * Signs and verifies access JWTs with one pinned algorithm and keys prepared once (a string key
  * costs jsonwebtoken a PEM probe on every call): HS256 with a shared secret (default), or ES256
  * with a private key whose public half is published as a JWKS, so other services verify tokens
- * without calling back. Refused: any other `alg` (`none` included), embedded or remote keys, a
+ * without calling back; the public keys of earlier private keys stay published and accepted for
+ * the rotation (`JWT_PREVIOUS_PUBLIC_KEYS`). Refused: any other `alg` (`none` included), embedded or remote keys, a
  * `kid` that is not ours, a `typ` other than `at+jwt`.
  */
 @Injectable()
 export class AccessTokenService {
   private readonly algorithm: 'HS256' | 'ES256';
   private readonly signingKey: KeyObject;
-  private readonly verifyingKey: KeyObject;
-  /** ES256 only: the RFC 7638 thumbprint of the public key. */
+  /** HS256: the shared secret, for verifying too. */
+  private readonly secretKey?: KeyObject;
+  /** ES256: the RFC 7638 thumbprint of the current public key, the `kid` of new tokens. */
   private readonly keyId?: string;
-  private readonly publicJwk?: PublicJwk;
+  /** ES256: the public keys tokens are verified with, by `kid`: the current one and the previous ones. */
+  private readonly publicKeys = new Map<string, { key: KeyObject; jwk: PublicJwk }>();
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -46,12 +49,14 @@ export class AccessTokenService {
     this.algorithm = config.jwt.algorithm;
     if (config.jwt.privateKey) {
       this.signingKey = config.jwt.privateKey;
-      this.verifyingKey = createPublicKey(config.jwt.privateKey);
-      const { kty, crv, x, y } = this.verifyingKey.export({ format: 'jwk' });
-      this.keyId = createHash('sha256').update(JSON.stringify({ crv, kty, x, y })).digest('base64url');
-      this.publicJwk = { kty, crv, x, y, kid: this.keyId, alg: 'ES256', use: 'sig' };
+      for (const key of [createPublicKey(config.jwt.privateKey), ...config.jwt.previousPublicKeys]) {
+        const { kty, crv, x, y } = key.export({ format: 'jwk' });
+        const kid = createHash('sha256').update(JSON.stringify({ crv, kty, x, y })).digest('base64url');
+        this.keyId ??= kid;
+        this.publicKeys.set(kid, { key, jwk: { kty, crv, x, y, kid, alg: 'ES256', use: 'sig' } });
+      }
     } else {
-      this.signingKey = this.verifyingKey = createSecretKey(config.jwt.secret!);
+      this.signingKey = this.secretKey = createSecretKey(config.jwt.secret!);
     }
   }
 
@@ -59,9 +64,9 @@ export class AccessTokenService {
     return this.config.jwt.accessTtl;
   }
 
-  /** The public keys for `/.well-known/jwks.json` (none with a shared secret). */
+  /** The public keys for `/.well-known/jwks.json`, current first (none with a shared secret). */
   jwks(): { keys: PublicJwk[] } {
-    return { keys: this.publicJwk ? [this.publicJwk] : [] };
+    return { keys: [...this.publicKeys.values()].map((entry) => entry.jwk) };
   }
 
   sign({ userId, sessionId }: AccessClaims): string {
@@ -78,7 +83,9 @@ export class AccessTokenService {
   /** The claims of a valid access token, or null for anything else. */
   verify(token: string): AccessClaims | null {
     try {
-      const { header, payload } = jwt.verify(token, this.verifyingKey, {
+      const key = this.secretKey ?? this.publicKeys.get(keyIdOf(token))?.key;
+      if (!key) return null;
+      const { header, payload } = jwt.verify(token, key, {
         algorithms: [this.algorithm],
         issuer: this.config.jwt.issuer,
         audience: this.config.jwt.audience,
@@ -87,7 +94,7 @@ export class AccessTokenService {
       });
       const h = header as unknown as Record<string, unknown>;
       if (h.typ !== ACCESS_TOKEN_TYPE || FOREIGN_KEY_HEADERS.some((name) => name in h)) return null;
-      if (this.keyId ? h.kid !== this.keyId : 'kid' in h) return null;
+      if (this.secretKey && 'kid' in h) return null;
       const claims = payload as jwt.JwtPayload;
       if (typeof claims.exp !== 'number' || typeof claims.sid !== 'string' || !UUID.test(claims.sid)) return null;
       if (typeof claims.sub !== 'string' || !/^[1-9]\d{0,9}$/.test(claims.sub)) return null;
@@ -95,5 +102,15 @@ export class AccessTokenService {
     } catch {
       return null;
     }
+  }
+}
+
+/** The `kid` in a JWT's header, or '' (read before verifying, only to choose among our own keys). */
+function keyIdOf(token: string): string {
+  try {
+    const header = JSON.parse(Buffer.from(token.slice(0, token.indexOf('.')), 'base64url').toString('utf8')) as { kid?: unknown };
+    return typeof header.kid === 'string' ? header.kid : '';
+  } catch {
+    return '';
   }
 }

@@ -69,6 +69,19 @@ describe('loadConfig for ES256', () => {
     expect(config.jwt.secret).toBeUndefined();
   });
 
+  it('takes previous public keys for the rotation, only with ES256 and only P-256', async () => {
+    const { generateKeyPairSync } = await import('node:crypto');
+    const pem = (curve: string) => generateKeyPairSync('ec', { namedCurve: curve });
+    const current = pem('prime256v1').privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
+    const [a, b] = [pem('prime256v1'), pem('prime256v1')].map((k) => k.publicKey.export({ format: 'pem', type: 'spki' }).toString());
+    const config = loadConfig({ JWT_ALGORITHM: 'ES256', JWT_PRIVATE_KEY: current, JWT_PREVIOUS_PUBLIC_KEYS: (a + b).replace(/\n/g, '\\n') });
+    expect(config.jwt.previousPublicKeys.map((k) => k.export({ format: 'pem', type: 'spki' }).toString())).toEqual([a, b]);
+    expect(() => loadConfig({ JWT_PREVIOUS_PUBLIC_KEYS: a })).toThrow(/needs JWT_ALGORITHM=ES256/);
+    expect(() => loadConfig({ JWT_ALGORITHM: 'ES256', JWT_PRIVATE_KEY: current, JWT_PREVIOUS_PUBLIC_KEYS: 'nope' })).toThrow(/must hold PEM public keys/);
+    const p384 = pem('secp384r1').publicKey.export({ format: 'pem', type: 'spki' }).toString();
+    expect(() => loadConfig({ JWT_ALGORITHM: 'ES256', JWT_PRIVATE_KEY: current, JWT_PREVIOUS_PUBLIC_KEYS: p384 })).toThrow(/P-256/);
+  });
+
   it('refuses a missing key, a non-PEM value and another curve', async () => {
     const { generateKeyPairSync } = await import('node:crypto');
     const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'secp384r1' });

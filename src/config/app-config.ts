@@ -1,4 +1,4 @@
-import { createPrivateKey, KeyObject, randomBytes } from 'node:crypto';
+import { createPrivateKey, createPublicKey, KeyObject, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { type Env, type RawEnv, envSchema } from './env.schema.js';
@@ -20,6 +20,8 @@ export interface AppConfig {
     readonly secret?: Buffer;
     /** ES256: the P-256 private key (its public half is published at `/.well-known/jwks.json`). */
     readonly privateKey?: KeyObject;
+    /** ES256: public keys of earlier private keys, still published and accepted (key rotation). */
+    readonly previousPublicKeys: readonly KeyObject[];
     readonly issuer: string;
     readonly audience: string;
     /** Seconds. */
@@ -97,6 +99,7 @@ export function loadConfig(raw: RawEnv = process.env): AppConfig {
     jwt: {
       algorithm: e.JWT_ALGORITHM,
       ...(e.JWT_ALGORITHM === 'ES256' ? { privateKey: jwtPrivateKey(e) } : { secret: keptSecret(e, dataDir, 'JWT_SECRET', 'jwt-secret') }),
+      previousPublicKeys: jwtPreviousPublicKeys(e),
       issuer: e.JWT_ISSUER ?? 'accounts-service',
       audience: e.JWT_AUDIENCE ?? 'accounts-service',
       accessTtl: e.JWT_ACCESS_TTL,
@@ -133,6 +136,29 @@ function jwtPrivateKey(env: Env): KeyObject {
     throw new ConfigError('Invalid configuration: JWT_PRIVATE_KEY must be a P-256 (prime256v1) EC key for ES256');
   }
   return key;
+}
+
+/**
+ * `JWT_PREVIOUS_PUBLIC_KEYS`: PEM public keys (one after another; `\n` escapes allowed) of the
+ * P-256 keys that signed tokens before the current one, kept for one access-token lifetime.
+ */
+function jwtPreviousPublicKeys(env: Env): KeyObject[] {
+  if (!env.JWT_PREVIOUS_PUBLIC_KEYS) return [];
+  if (env.JWT_ALGORITHM !== 'ES256') throw new ConfigError('Invalid configuration: JWT_PREVIOUS_PUBLIC_KEYS needs JWT_ALGORITHM=ES256');
+  const blocks = env.JWT_PREVIOUS_PUBLIC_KEYS.replace(/\\n/g, '\n').match(/-----BEGIN PUBLIC KEY-----[\s\S]+?-----END PUBLIC KEY-----/g) ?? [];
+  if (blocks.length === 0) throw new ConfigError('Invalid configuration: JWT_PREVIOUS_PUBLIC_KEYS must hold PEM public keys');
+  return blocks.map((pem) => {
+    let key: KeyObject;
+    try {
+      key = createPublicKey(pem);
+    } catch {
+      throw new ConfigError('Invalid configuration: JWT_PREVIOUS_PUBLIC_KEYS holds a key that is not a PEM public key');
+    }
+    if (key.asymmetricKeyType !== 'ec' || key.asymmetricKeyDetails?.namedCurve !== 'prime256v1') {
+      throw new ConfigError('Invalid configuration: JWT_PREVIOUS_PUBLIC_KEYS must hold P-256 (prime256v1) EC keys');
+    }
+    return key;
+  });
 }
 
 /**

@@ -92,6 +92,7 @@ export const envSchema = {
   JWT_ALGORITHM: oneOf(['HS256', 'ES256'] as const, 'HS256'),
   JWT_SECRET: string(),
   JWT_PRIVATE_KEY: string(),
+  JWT_PREVIOUS_PUBLIC_KEYS: string(),
   JWT_ISSUER: string('accounts-service'),
   JWT_AUDIENCE: string('accounts-service'),
   JWT_ACCESS_TTL: duration(900, 900),

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import jwt from 'jsonwebtoken';
 import { createPublicKey, generateKeyPairSync, createHmac } from 'node:crypto';
-import { createAccount, createAccountMember, createMember, createPlatformAdmin, type TestUser } from '../factories/account.factory.js';
+import { createAccount, createAccountMember, createMember, createPlatformAdmin, type TestUser, tokenFor } from '../factories/account.factory.js';
+import { createTestDatabase } from '../setup/database.js';
 import { startTestApp, TEST_JWT_SECRET, type TestApp } from '../setup/test-app.js';
 
 describe('API tokens', () => {
@@ -264,6 +265,41 @@ describe('ES256 access tokens and the JWKS', () => {
     const verified = jwt.verify(me.token, publicKey, { algorithms: ['ES256'], complete: true });
     expect(verified.header).toMatchObject({ alg: 'ES256', typ: 'at+jwt', kid: key.kid });
     expect((await t.http.get('/api/auth/me', me.token)).status).toBe(200);
+  });
+
+  it('rotates keys: the previous public key stays published and accepted, and without it old tokens fail', async () => {
+    // One database, three deployments one after the other (the embedded database takes one app at a time).
+    const database = await createTestDatabase();
+    const pem = () => generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
+    const [oldPrivate, newPrivate] = [pem(), pem()];
+    const es256 = (env: Record<string, string>) => startTestApp({ JWT_ALGORITHM: 'ES256', ...env }, database);
+    try {
+      const before = await es256({ JWT_PRIVATE_KEY: oldPrivate });
+      const me = await createMember(before);
+      const [oldKey] = (await before.http.get('/.well-known/jwks.json')).body.keys;
+      await before.close();
+
+      const oldPublic = createPublicKey(oldPrivate).export({ format: 'pem', type: 'spki' }).toString();
+      const rotating = await es256({ JWT_PRIVATE_KEY: newPrivate, JWT_PREVIOUS_PUBLIC_KEYS: oldPublic });
+      const jwks = (await rotating.http.get('/.well-known/jwks.json')).body.keys;
+      const fresh = await tokenFor(rotating, me.user);
+      const during = [await rotating.http.get('/api/auth/me', me.token), await rotating.http.get('/api/auth/me', fresh)];
+      await rotating.close();
+      expect(jwks.map((k: { kid: string }) => k.kid)).toEqual([expect.any(String), oldKey.kid]);
+      expect(jwks[0].kid).not.toBe(oldKey.kid);
+      expect((jwt.decode(fresh, { complete: true }) as jwt.Jwt).header.kid).toBe(jwks[0].kid);
+      expect(during.map((r) => r.status)).toEqual([200, 200]); // signed with the old key, and with the new
+
+      const after = await es256({ JWT_PRIVATE_KEY: newPrivate });
+      const afterJwks = (await after.http.get('/.well-known/jwks.json')).body.keys;
+      const [old, current] = [await after.http.get('/api/auth/me', me.token), await after.http.get('/api/auth/me', fresh)];
+      await after.close();
+      expect(afterJwks).toEqual([jwks[0]]);
+      expect([old.status, old.body.code]).toEqual([401, 'UNAUTHENTICATED']);
+      expect(current.status).toBe(200);
+    } finally {
+      await database.drop();
+    }
   });
 
   it('refuses HS256 tokens signed with the public key (algorithm confusion)', async () => {
