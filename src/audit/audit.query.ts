@@ -2,6 +2,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { Injectable } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
 import { compileListQuery, type FieldMap, type ListQueryInput } from '../common/query/odata-to-sql.js';
+import { readReplica } from '../database/replica.js';
 import type { AuditEventDto, AuditEventListDto } from './dto/audit-event.dto.js';
 
 const AUDIT_FIELDS: FieldMap = {
@@ -13,7 +14,7 @@ const AUDIT_FIELDS: FieldMap = {
   createdAt: { column: 'e.created_at', type: 'datetime' },
 };
 
-/** Reads audit events: one account's, or (platform administrators) everyone's. Newest first. */
+/** Reads audit events: one account's, or (platform administrators) everyone's. Newest first, from a replica when there is one. */
 @Injectable()
 export class AuditQuery {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
@@ -28,13 +29,14 @@ export class AuditQuery {
     const compiled = compileListQuery(query, AUDIT_FIELDS, params, { defaultOrder: 'e.id DESC', tiebreak: 'e.id' });
     const where = [...scope, `(${compiled.where})`].join(' AND ');
     const [rows, [{ count }]] = await Promise.all([
-      this.dataSource.query(
+      readReplica(
+        this.dataSource,
         `SELECT e.id, e.action, e.actor_user_id, e.actor_token_id, e.account_id, e.target_type, e.target_id, e.data, e.ip,
                 e.request_id, e.created_at
            FROM audit_events e WHERE ${where} ORDER BY ${compiled.orderBy} LIMIT ${compiled.limit} OFFSET ${compiled.offset}`,
         params,
       ),
-      this.dataSource.query(`SELECT count(*)::int AS count FROM audit_events e WHERE ${where}`, params),
+      readReplica(this.dataSource, `SELECT count(*)::int AS count FROM audit_events e WHERE ${where}`, params),
     ]);
     return { value: rows.map(toAuditEventDto), count };
   }

@@ -11,6 +11,8 @@ export interface AppConfig {
   readonly database: {
     /** PostgreSQL connection string; when absent the embedded database under `dataDir` is used. */
     readonly url?: string;
+    /** Read replicas of `url`, for the reads that may lag (lists of audit events and users). */
+    readonly replicaUrls: readonly string[];
     readonly dataDir: string;
     readonly migrationsRun: boolean;
   };
@@ -95,7 +97,7 @@ export function loadConfig(raw: RawEnv = process.env): AppConfig {
     isTest: e.NODE_ENV === 'test',
     http: { host: e.HOST ?? '0.0.0.0', port: e.PORT, trustProxy: e.TRUST_PROXY },
     logLevel: e.LOG_LEVEL,
-    database: { url: e.DATABASE_URL, dataDir, migrationsRun: e.MIGRATIONS_RUN },
+    database: { url: e.DATABASE_URL, replicaUrls: replicaUrls(e), dataDir, migrationsRun: e.MIGRATIONS_RUN },
     jwt: {
       algorithm: e.JWT_ALGORITHM,
       ...(e.JWT_ALGORITHM === 'ES256' ? { privateKey: jwtPrivateKey(e) } : { secret: keptSecret(e, dataDir, 'JWT_SECRET', 'jwt-secret') }),
@@ -136,6 +138,13 @@ function jwtPrivateKey(env: Env): KeyObject {
     throw new ConfigError('Invalid configuration: JWT_PRIVATE_KEY must be a P-256 (prime256v1) EC key for ES256');
   }
   return key;
+}
+
+function replicaUrls(env: Env): string[] {
+  if (env.DATABASE_REPLICA_URLS.length > 0 && !env.DATABASE_URL) {
+    throw new ConfigError('Invalid configuration: DATABASE_REPLICA_URLS needs DATABASE_URL (the primary)');
+  }
+  return env.DATABASE_REPLICA_URLS;
 }
 
 /**

@@ -51,6 +51,13 @@ const url =
     return raw;
   };
 
+/** A comma-separated list of PostgreSQL URLs, or empty. */
+const postgresUrls: Parser<string[]> = (raw) => {
+  const items = (raw ?? '').split(',').map((item) => item.trim()).filter(Boolean);
+  for (const item of items) url(['postgres:', 'postgresql:'])(item);
+  return items;
+};
+
 /** A comma-separated list of web origins (`https://app.example.com`), or empty. */
 const origins: Parser<string[]> = (raw) => {
   const items = (raw ?? '').split(',').map((item) => item.trim()).filter(Boolean);
@@ -87,6 +94,7 @@ export const envSchema = {
   PORT: integer(3000, 0, 65535),
   LOG_LEVEL: oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, 'info'),
   DATABASE_URL: url(['postgres:', 'postgresql:']),
+  DATABASE_REPLICA_URLS: postgresUrls,
   DATA_DIR: string('./data'),
   MIGRATIONS_RUN: boolean(true),
   JWT_ALGORITHM: oneOf(['HS256', 'ES256'] as const, 'HS256'),

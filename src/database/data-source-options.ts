@@ -47,14 +47,22 @@ export function buildDataSourceOptions(config: AppConfig): DatabaseSetup {
   } as const;
 
   if (config.database.url) {
+    // A request waits at most 5 s for a connection and 5 s for a lock (a table locked by a
+    // migration or an operator fails requests instead of queueing them until it is released);
+    // no statement runs longer than 10 s.
+    const extra = { max: 10, connectionTimeoutMillis: 5000, lock_timeout: 5000, statement_timeout: 10000 };
+    if (config.database.replicaUrls.length === 0) return { options: { ...common, url: config.database.url, extra } };
+    // Replicas serve only the reads that ask for them (`readReplica`); everything else, every
+    // authorization check included, reads the primary.
     return {
       options: {
         ...common,
-        url: config.database.url,
-        // A request waits at most 5 s for a connection and 5 s for a lock (a table locked by a
-        // migration or an operator fails requests instead of queueing them until it is released);
-        // no statement runs longer than 10 s.
-        extra: { max: 10, connectionTimeoutMillis: 5000, lock_timeout: 5000, statement_timeout: 10000 },
+        replication: {
+          master: { url: config.database.url },
+          slaves: config.database.replicaUrls.map((url) => ({ url })),
+          defaultMode: 'master',
+        },
+        extra,
       },
     };
   }

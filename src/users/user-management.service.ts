@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { type DataSource, type EntityManager, In } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 import { AuditService } from '../audit/audit.service.js';
 import { LoginLockoutService } from '../auth/abuse/login-lockout.service.js';
 import { PasswordPolicy } from '../auth/password-policy.js';
@@ -11,6 +11,7 @@ import { ErrorCode } from '../common/errors/error-code.js';
 import type { Principal, RequestContext } from '../common/http/principal.js';
 import { success, type SuccessDto } from '../common/http/success.dto.js';
 import { compileListQuery, type FieldMap, type ListQueryInput } from '../common/query/odata-to-sql.js';
+import { readReplica } from '../database/replica.js';
 import { toUserDto, type UserDto } from './dto/user.dto.js';
 import type { AdminUpdateUserDto, ChangePasswordDto, UpdateMeDto, UserListDto } from './dto/update-user.dto.js';
 import { USER_STATUSES, User } from './user.entity.js';
@@ -44,19 +45,21 @@ export class UserManagementService {
     return toUserDto(user);
   }
 
+  /** Users matching the OData query, from a read replica when there is one (the list may lag). */
   async list(query: ListQueryInput): Promise<UserListDto> {
     const params: unknown[] = [];
     const compiled = compileListQuery(query, USER_FIELDS, params, { defaultOrder: 'u.id ASC', tiebreak: 'u.id' });
-    const [ids, [{ count }]] = await Promise.all([
-      this.dataSource.query<{ id: number }[]>(
-        `SELECT u.id FROM users u WHERE ${compiled.where} ORDER BY ${compiled.orderBy} LIMIT ${compiled.limit} OFFSET ${compiled.offset}`,
+    const [rows, [{ count }]] = await Promise.all([
+      readReplica<User[]>(
+        this.dataSource,
+        `SELECT u.id, u.email, u.first_name AS "firstName", u.last_name AS "lastName", u.is_admin AS "isAdmin", u.status,
+                u.email_verified_at AS "emailVerifiedAt", u.last_login_at AS "lastLoginAt", u.created_at AS "createdAt", u.updated_at AS "updatedAt"
+           FROM users u WHERE ${compiled.where} ORDER BY ${compiled.orderBy} LIMIT ${compiled.limit} OFFSET ${compiled.offset}`,
         params,
       ),
-      this.dataSource.query<{ count: number }[]>(`SELECT count(*)::int AS count FROM users u WHERE ${compiled.where}`, params),
+      readReplica<{ count: number }[]>(this.dataSource, `SELECT count(*)::int AS count FROM users u WHERE ${compiled.where}`, params),
     ]);
-    const users = await this.dataSource.getRepository(User).findBy({ id: In(ids.map((r) => r.id)) });
-    const byId = new Map(users.map((u) => [u.id, u]));
-    return { value: ids.map((r) => toUserDto(byId.get(r.id)!)), count };
+    return { value: rows.map(toUserDto), count };
   }
 
   async updateMe(principal: Principal, dto: UpdateMeDto, context: RequestContext): Promise<UserDto> {
