@@ -142,6 +142,8 @@ async function main(): Promise<void> {
     LOG_LEVEL: 'warn',
     NODE_ENV: 'production',
     JWT_SECRET: secret,
+    ENCRYPTION_KEY: randomBytes(32).toString('base64url'),
+    METRICS_TOKEN: METRICS_TOKEN,
     DATA_DIR: join(logDir, 'data'),
     MIGRATIONS_RUN: 'true',
     ...(opts['service-node-options'] ? { NODE_OPTIONS: opts['service-node-options'] } : {}),
@@ -208,6 +210,11 @@ async function main(): Promise<void> {
     for (const server of servers) stop(server);
   }
 }
+
+/** The service's `/metrics` token: its event-loop delay is read from there during the login run. */
+const METRICS_TOKEN = randomBytes(16).toString('hex');
+/** The service's event-loop p99 delay (ms) while logins saturate the hash threads, per round. */
+const loginLoopDelays: number[] = [];
 
 let seedInfo = '';
 let loadBefore = 0;
@@ -359,6 +366,10 @@ async function measure(server: Server, endpoint: Endpoint, seconds: number): Pro
       body: JSON.stringify({ email: userEmail(LOGIN_FIRST_ID + (next++ % LOGIN_POOL)), password: PASSWORD }),
     });
   }
+  // prom-client resets its event-loop delay histogram on every scrape: scraping before and after
+  // the run gives the p99 delay within it.
+  const watchLoop = server.name === 'service' && endpoint.name === 'login' && seconds === DURATION;
+  if (watchLoop) await eventLoopP99(server);
   const rss = watchRss(pid);
   const cpuBefore = cpuMs(pid);
   const dbBefore = postgresCpu();
@@ -373,6 +384,7 @@ async function measure(server: Server, endpoint: Endpoint, seconds: number): Pro
   const cpu = cpuMs(pid) - cpuBefore;
   const dbCpu = postgresCpuDelta(dbBefore, postgresCpu());
   const peakRss = rss.stop();
+  if (watchLoop) loginLoopDelays.push(await eventLoopP99(server));
   if (server.child.exitCode !== null) throw new Error(`The ${server.name} died during ${endpoint.name}:\n${tail(server.log)}`);
   await new Promise((r) => setTimeout(r, 300)); // let stragglers and background writes settle
   return {
@@ -386,6 +398,15 @@ async function measure(server: Server, endpoint: Endpoint, seconds: number): Pro
     dbCpuMs: dbCpu,
     peakRss,
   };
+}
+
+/** `nodejs_eventloop_lag_p99_seconds` from the service's `/metrics`, in ms. */
+async function eventLoopP99(server: Server): Promise<number> {
+  const res = await fetch(`${server.url}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } });
+  const text = await res.text();
+  const value = /^nodejs_eventloop_lag_p99_seconds (\S+)$/m.exec(text)?.[1];
+  if (!res.ok || value === undefined) throw new Error(`No event-loop delay in the service's /metrics (${res.status})`);
+  return Number(value) * 1000;
 }
 
 interface Side {
@@ -460,7 +481,10 @@ function renderTable(rows: Row[], servers: Server[]): string {
       return `${s.name} ?`;
     }
   });
-  return `${header}\n${rows.map((row) => formatRow(row)).join('\n')}\n\nPeak RSS over the whole run (VmHWM): ${peak.join(', ')}.`;
+  const loop = loginLoopDelays.length
+    ? `\n\nThe service's event-loop p99 delay while logins saturate the hash threads: ${loginLoopDelays.map((ms) => `${f1(ms)} ms`).join(', ')} (one per round).`
+    : '';
+  return `${header}\n${rows.map((row) => formatRow(row)).join('\n')}\n\nPeak RSS over the whole run (VmHWM): ${peak.join(', ')}.${loop}`;
 }
 
 function writeResults(table: string, minutes: number): void {
