@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import type { Account } from '../../src/accounts/account.entity.js';
+import { SecretBox } from '../../src/common/security/secret-box.js';
 import { type AccountRole, roleRank } from '../../src/memberships/account-role.js';
 import {
   addMembership,
@@ -11,6 +12,7 @@ import {
   createInvitation,
   createMember,
   createPlatformAdmin,
+  createWebhook,
   membershipOf,
   type TestInvitation,
   type TestUser,
@@ -517,10 +519,12 @@ describe('memberships', () => {
       outsider: TestUser;
       /** An API token of the target, limited to the account. */
       apiTokenId: string;
+      /** A webhook of the account. */
+      webhookId: string;
     }
 
     interface Row {
-      method: 'GET' | 'POST' | 'PUT' | 'DELETE';
+      method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
       /** The path template exactly as the OpenAPI document names it. */
       path: string;
       /** The lowest role that SPEC's table lets through; platform admins always pass. */
@@ -675,6 +679,81 @@ describe('memberships', () => {
         ok: 200,
         after: async (_fx, _c, body) => expect(body).toEqual({ value: expect.any(Array), count: expect.any(Number) }),
       },
+      {
+        method: 'POST',
+        path: '/api/accounts/{id}/webhooks',
+        min: 'admin',
+        ok: 201,
+        destructive: true,
+        body: () => ({ url: 'https://hooks.example.test/matrix', events: ['membership.added'] }),
+        after: async (fx, _c, body) =>
+          expect(t.db.query(`SELECT url, events FROM webhooks WHERE id = $1 AND account_id = $2`, [body.id, fx.account.id])).resolves.toEqual([
+            { url: 'https://hooks.example.test/matrix', events: ['membership.added'] },
+          ]),
+      },
+      {
+        method: 'GET',
+        path: '/api/accounts/{id}/webhooks',
+        min: 'admin',
+        ok: 200,
+        after: async (fx, _c, body) => expect(body).toEqual({ value: [expect.objectContaining({ id: fx.webhookId })], count: 1 }),
+      },
+      {
+        method: 'GET',
+        path: '/api/accounts/{id}/webhooks/{webhookId}',
+        min: 'admin',
+        ok: 200,
+        params: (fx) => ({ webhookId: fx.webhookId }),
+        after: async (fx, _c, body) => expect(body).toMatchObject({ id: fx.webhookId, accountId: fx.account.id }),
+      },
+      {
+        method: 'PATCH',
+        path: '/api/accounts/{id}/webhooks/{webhookId}',
+        min: 'admin',
+        ok: 200,
+        destructive: true,
+        params: (fx) => ({ webhookId: fx.webhookId }),
+        body: () => ({ description: 'set by the matrix' }),
+        after: async (fx) => expect(t.db.query(`SELECT description FROM webhooks WHERE id = $1`, [fx.webhookId])).resolves.toEqual([{ description: 'set by the matrix' }]),
+      },
+      {
+        method: 'DELETE',
+        path: '/api/accounts/{id}/webhooks/{webhookId}',
+        min: 'admin',
+        ok: 200,
+        destructive: true,
+        params: (fx) => ({ webhookId: fx.webhookId }),
+        after: async (fx) => expect(countWhere(`webhooks WHERE id = $1`, [fx.webhookId])).resolves.toBe(0),
+      },
+      {
+        method: 'POST',
+        path: '/api/accounts/{id}/webhooks/{webhookId}/secret',
+        min: 'admin',
+        ok: 200,
+        destructive: true,
+        params: (fx) => ({ webhookId: fx.webhookId }),
+        after: async (fx, _c, body) => {
+          const [row] = await t.db.query(`SELECT secret_sealed FROM webhooks WHERE id = $1`, [fx.webhookId]);
+          expect(t.app.get(SecretBox).open(row.secret_sealed)).toBe(body.secret);
+        },
+      },
+      {
+        method: 'POST',
+        path: '/api/accounts/{id}/webhooks/{webhookId}/ping',
+        min: 'admin',
+        ok: 202,
+        destructive: true,
+        params: (fx) => ({ webhookId: fx.webhookId }),
+        after: async (fx) => expect(countWhere(`outbox WHERE webhook_id = $1 AND payload->>'type' = 'webhook.ping'`, [fx.webhookId])).resolves.toBe(1),
+      },
+      {
+        method: 'GET',
+        path: '/api/accounts/{id}/webhooks/{webhookId}/deliveries',
+        min: 'admin',
+        ok: 200,
+        params: (fx) => ({ webhookId: fx.webhookId }),
+        after: async (_fx, _c, body) => expect(body).toEqual({ value: expect.any(Array), count: expect.any(Number) }),
+      },
     ];
 
     /** The callers, made once: each fixture account gives the role callers their memberships. */
@@ -697,8 +776,9 @@ describe('memberships', () => {
       const invited = await createInvitation(t, account.id, ['viewer'], callers.owner.user.id);
       const outsider = await createMember(t);
       const apiToken = await createApiToken(t, target.user.id, account.id);
+      const webhook = await createWebhook(t, account.id);
       const tokens = Object.fromEntries(CALLERS.map((c) => [c, c === 'anonymous' ? undefined : callers[c].token])) as Fixture['tokens'];
-      return { account, tokens, target, invited, outsider, apiTokenId: apiToken.id };
+      return { account, tokens, target, invited, outsider, apiTokenId: apiToken.id, webhookId: webhook.id };
     }
 
     function expected(row: Row, caller: Caller): { status: number; code?: string } {
@@ -714,6 +794,8 @@ describe('memberships', () => {
       memberships: await t.db.query(`SELECT user_id, roles, status, updated_at FROM memberships WHERE account_id = $1 ORDER BY user_id`, [accountId]),
       invitations: await t.db.query(`SELECT id, status, token_hash, expires_at, send_count FROM invitations WHERE account_id = $1 ORDER BY id`, [accountId]),
       apiTokens: await t.db.query(`SELECT id, revoked_at FROM api_tokens WHERE account_id = $1 ORDER BY id`, [accountId]),
+      webhooks: await t.db.query(`SELECT * FROM webhooks WHERE account_id = $1 ORDER BY id`, [accountId]),
+      webhookDeliveries: await t.db.query(`SELECT o.id FROM outbox o JOIN webhooks w ON w.id = o.webhook_id WHERE w.account_id = $1 ORDER BY o.id`, [accountId]),
     });
 
     const cells = MATRIX.flatMap((row) => CALLERS.map((caller) => [`${row.method} ${row.path}`, caller, row] as const));

@@ -2,6 +2,7 @@ import type { Account } from '../../src/accounts/account.entity.js';
 import { AccountsService, type NewAccount } from '../../src/accounts/accounts.service.js';
 import { AuthService } from '../../src/auth/auth.service.js';
 import { PasswordsService } from '../../src/auth/passwords.service.js';
+import { SecretBox } from '../../src/common/security/secret-box.js';
 import { randomSecret, sha256Hex } from '../../src/common/security/secrets.js';
 import type { AccountRole } from '../../src/memberships/account-role.js';
 import { Invitation } from '../../src/memberships/invitation.entity.js';
@@ -11,6 +12,7 @@ import type { CreatedTokenDto } from '../../src/tokens/dto/token.dto.js';
 import { TokensService } from '../../src/tokens/tokens.service.js';
 import type { User } from '../../src/users/user.entity.js';
 import { type NewUser, UsersService } from '../../src/users/users.service.js';
+import { Webhook } from '../../src/webhooks/webhook.entity.js';
 import type { TestApp } from '../setup/test-app.js';
 import { DEFAULT_PASSWORD, uniqueEmail } from './user.factory.js';
 
@@ -184,4 +186,10 @@ export async function membershipOf(
 export async function createApiToken(t: TestApp, userId: number, accountId: number | null, name = 'test token'): Promise<CreatedTokenDto> {
   const tokens = t.app.get(TokensService);
   return t.db.transaction((em) => tokens.issue(em, { userId, accountId, name }));
+}
+
+/** A webhook of the account (the secret sealed as the service seals it). */
+export async function createWebhook(t: TestApp, accountId: number, url = 'https://hooks.example.test/accounts', events = ['*']): Promise<Webhook> {
+  const webhooks = t.db.getRepository(Webhook);
+  return webhooks.save(webhooks.create({ accountId, url, events, secretSealed: t.app.get(SecretBox).seal(randomSecret('whsec_')) }));
 }
