@@ -2,6 +2,8 @@
  * Jest in native ESM mode (run with --experimental-vm-modules), TypeScript through SWC with
  * legacy decorators and their metadata, as Nest and TypeORM need.
  * Two projects: `unit` (pure code, next to it in src/) and `e2e` (the real app over HTTP).
+ * The fault tests (test/faults/, `npm run test:faults`) have a configuration of their own,
+ * test/faults/jest.config.js, built on `common`: `npm test` does not run them.
  */
 const swc = [
   '@swc/jest',
@@ -15,7 +17,7 @@ const swc = [
   },
 ];
 
-const common = {
+export const common = {
   extensionsToTreatAsEsm: ['.ts'],
   transform: {
     '^.+\\.ts$': swc,

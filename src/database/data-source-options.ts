@@ -1,3 +1,5 @@
+import { Logger } from '@nestjs/common';
+import pg from 'pg';
 import type { DataSourceOptions } from 'typeorm';
 import { Account } from '../accounts/account.entity.js';
 import { AuditEvent } from '../audit/audit-event.entity.js';
@@ -21,6 +23,24 @@ import { TypeOrmLogger } from './typeorm-logger.js';
 
 export const ENTITIES = [User, Account, Membership, Invitation, Session, ApiToken, AuditEvent, OutboxMessage, UserToken, IdempotencyKey, Webhook];
 export const MIGRATIONS = [InitialSchema1764050000000, AddUserTokensAndIdempotencyKeys1764060000000, AddListIndexes1795586637824, AddWebhooks1796174641666];
+
+const logger = new Logger('Database');
+
+/**
+ * A PostgreSQL connection that always has an `error` listener. pg-pool takes its own listener off
+ * a connection when it hands it out, and TypeORM adds its listener a few microtasks later: a new
+ * connection that the server ends in that gap (ready and terminated in one packet, as
+ * `pg_terminate_backend` or a server restart can do) emitted an unhandled `error` that killed the
+ * process. The error still fails the connection's next query, which then leaves the pool.
+ */
+class GuardedClient extends pg.Client {
+  constructor(config?: string | pg.ClientConfig) {
+    super(config);
+    this.on('error', (error: Error) => {
+      if (this.listenerCount('error') === 1) logger.warn(`A database connection was lost before use: ${error.message}`);
+    });
+  }
+}
 
 export interface DatabaseSetup {
   options: DataSourceOptions;
@@ -50,7 +70,7 @@ export function buildDataSourceOptions(config: AppConfig): DatabaseSetup {
     // A request waits at most 5 s for a connection and 5 s for a lock (a table locked by a
     // migration or an operator fails requests instead of queueing them until it is released);
     // no statement runs longer than 10 s.
-    const extra = { max: 10, connectionTimeoutMillis: 5000, lock_timeout: 5000, statement_timeout: 10000 };
+    const extra = { Client: GuardedClient, max: 10, connectionTimeoutMillis: 5000, lock_timeout: 5000, statement_timeout: 10000 };
     if (config.database.replicaUrls.length === 0) return { options: { ...common, url: config.database.url, extra } };
     // Replicas serve only the reads that ask for them (`readReplica`); everything else, every
     // authorization check included, reads the primary.
