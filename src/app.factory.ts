@@ -5,6 +5,7 @@ import { NestFactory } from '@nestjs/core';
 import { LogController } from 'fastify';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, type OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
+import { ErrorCode } from './common/errors/error-code.js';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { AppModule } from './app.module.js';
@@ -18,6 +19,8 @@ import { PUBLIC_EXTENSION } from './common/http/public.decorator.js';
 import type { RawEnv } from './config/env.schema.js';
 
 export const BODY_LIMIT_BYTES = 100 * 1024;
+
+type OperationObject = NonNullable<OpenAPIObject['paths'][string]['get']>;
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 export interface CreateAppOptions {
@@ -120,14 +123,41 @@ export function buildOpenApiDocument(app: NestFastifyApplication): OpenAPIObject
       .addSecurityRequirements('bearer')
       .build(),
   );
-  // Every operation needs the bearer token unless its route is @Public().
-  for (const item of Object.values(document.paths)) {
-    for (const operation of Object.values(item) as Record<string, unknown>[]) {
-      if (operation && typeof operation === 'object' && PUBLIC_EXTENSION in operation) {
-        delete operation[PUBLIC_EXTENSION];
+  for (const [path, item] of Object.entries(document.paths)) {
+    for (const operation of Object.values(item) as OperationObject[]) {
+      if (!operation || typeof operation !== 'object' || !('responses' in operation)) continue;
+      // Every operation needs the bearer token unless its route is @Public().
+      if (PUBLIC_EXTENSION in operation) {
+        delete (operation as Record<string, unknown>)[PUBLIC_EXTENSION];
         operation.security = [];
       }
+      documentTransportErrors(path, operation);
     }
   }
   return document;
+}
+
+/**
+ * The errors any route may answer before its handler runs, added where they apply: a body that
+ * is not JSON (400, 415) or too large (413), a path segment too long (414), a query string over
+ * the header limit (431).
+ */
+function documentTransportErrors(path: string, operation: OperationObject): void {
+  const add = (status: number, codes: ErrorCode[]) => {
+    operation.responses[status] ??= {
+      description: codes.join(', '),
+      content: { 'application/json': { schema: { $ref: '#/components/schemas/ErrorBodyDto' } } },
+    };
+  };
+  const parameters = (operation.parameters ?? []) as { in?: string }[];
+  if (operation.requestBody) {
+    add(400, [ErrorCode.VALIDATION_FAILED]);
+    add(413, [ErrorCode.PAYLOAD_TOO_LARGE]);
+    add(415, [ErrorCode.UNSUPPORTED_MEDIA_TYPE]);
+  }
+  if (path.includes('{')) {
+    add(400, [ErrorCode.VALIDATION_FAILED]);
+    add(414, [ErrorCode.URI_TOO_LONG]);
+  }
+  if (parameters.some((p) => p.in === 'query')) add(431, [ErrorCode.HEADERS_TOO_LARGE]);
 }

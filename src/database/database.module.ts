@@ -38,6 +38,7 @@ export class DatabaseModule {
             const dataSource = new AppDataSource(setup.options);
             dataSource.embedded = setup.embedded;
             try {
+              await setup.embedded?.ready;
               return await dataSource.initialize();
             } catch (error) {
               await dataSource.destroy().catch(() => undefined);

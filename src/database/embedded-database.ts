@@ -26,6 +26,15 @@ export class EmbeddedDatabase {
     process.once('exit', () => this.releaseLock());
   }
 
+  /**
+   * Resolves once PGlite is open: its first start in a new folder runs initdb (5 to 10 s, longer
+   * on a busy machine). Await it before the pool connects, or the pool's connection timeout can
+   * run out first.
+   */
+  get ready(): Promise<void> {
+    return this.pglite.waitReady;
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;

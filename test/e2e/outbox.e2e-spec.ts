@@ -246,6 +246,7 @@ describe('outbox across a restart', () => {
     const withDatabase = async <T>(work: (db: DataSource) => Promise<T>): Promise<T> => {
       const setup = buildDataSourceOptions(loadConfig(env));
       const db = new DataSource({ ...setup.options, logger: undefined, logging: false });
+      await setup.embedded?.ready;
       await db.initialize();
       try {
         return await work(db);

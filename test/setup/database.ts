@@ -65,6 +65,7 @@ async function ensureTemplate(dir: string, database: string): Promise<void> {
 async function migrate(env: Record<string, string>): Promise<void> {
   const setup = buildDataSourceOptions(loadConfig({ NODE_ENV: 'test', JWT_SECRET: 'x'.repeat(32), ...env }));
   const dataSource = new DataSource({ ...setup.options, logger: undefined, logging: false });
+  await setup.embedded?.ready;
   await dataSource.initialize();
   await dataSource.runMigrations();
   await dataSource.destroy();
