@@ -45,6 +45,17 @@ describe('loadConfig', () => {
     expect(loadConfig({ NODE_ENV: 'production', JWT_SECRET: secret, ENCRYPTION_KEY: secret }).encryptionKey.toString()).toBe(secret);
   });
 
+  it('takes read replicas only beside a primary, as PostgreSQL URLs', () => {
+    const primary = 'postgres://db-primary/accounts';
+    expect(loadConfig({ DATABASE_URL: primary, DATABASE_REPLICA_URLS: 'postgres://r1/accounts, postgres://r2/accounts' }).database.replicaUrls).toEqual([
+      'postgres://r1/accounts',
+      'postgres://r2/accounts',
+    ]);
+    expect(loadConfig({ DATABASE_URL: primary }).database.replicaUrls).toEqual([]);
+    expect(() => loadConfig({ DATABASE_REPLICA_URLS: 'postgres://r1/accounts' })).toThrow(/DATABASE_REPLICA_URLS needs DATABASE_URL/);
+    expect(() => loadConfig({ DATABASE_URL: primary, DATABASE_REPLICA_URLS: 'mysql://r1/accounts' })).toThrow(/DATABASE_REPLICA_URLS must use postgres:/);
+  });
+
   it('outside production, creates a secret under the data folder once and keeps it', () => {
     const dir = mkdtempSync(join(tmpdir(), 'config-spec-'));
     const first = loadConfig({ DATA_DIR: dir }).jwt.secret!;

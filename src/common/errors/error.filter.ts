@@ -36,6 +36,7 @@ export function toErrorBody(error: unknown): ErrorBody {
     return { statusCode: error.status, code: error.code, message: error.message, ...(error.details && { details: error.details }) };
   }
   const database = mapDatabaseError(error);
+  if (database?.code === ErrorCode.SERVICE_UNAVAILABLE) logger.warn(`Database unavailable: ${(error as Error).message}`);
   if (database) return { statusCode: STATUS_OF[database.code], code: database.code, message: database.message };
 
   // Nest wraps Fastify's own errors (body parsing, limits) in an HttpException with the original as cause.
@@ -60,6 +61,12 @@ export function toErrorBody(error: unknown): ErrorBody {
   return { statusCode: 500, code: ErrorCode.INTERNAL, message: 'Internal server error' };
 }
 
+/** Seconds for `Retry-After`: a rate limit's own wait, or 1 while the database is unavailable. */
+export function retryAfterOf(error: unknown, body: ErrorBody): number | undefined {
+  if (error instanceof AppError && error.retryAfterSeconds !== undefined) return error.retryAfterSeconds;
+  return body.statusCode === 503 ? 1 : undefined;
+}
+
 /** The global exception filter: every error leaves the service in one shape. */
 @Catch()
 export class ErrorFilter implements ExceptionFilter {
@@ -67,7 +74,8 @@ export class ErrorFilter implements ExceptionFilter {
     const reply = host.switchToHttp().getResponse<FastifyReply>();
     const body = toErrorBody(error);
     if (reply.sent) return;
-    if (error instanceof AppError && error.retryAfterSeconds !== undefined) void reply.header('retry-after', error.retryAfterSeconds);
+    const retryAfter = retryAfterOf(error, body);
+    if (retryAfter !== undefined) void reply.header('retry-after', retryAfter);
     void reply.status(body.statusCode).header('cache-control', 'no-store').send(body);
   }
 }

@@ -21,6 +21,14 @@ const INPUT_ERRORS: Record<string, string> = {
   '22P05': 'A text contains a character that cannot be stored (such as NUL)',
 };
 
+/**
+ * The database is away or too busy (a restart, a terminated connection, a pool or lock wait that
+ * timed out, a statement over its time): the request may succeed if retried, so 503, not 500.
+ */
+const UNAVAILABLE_SQLSTATES = /^(08|57P0[1-3]|57014|55P03|53300)/;
+const UNAVAILABLE_ERRNOS = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE']);
+const UNAVAILABLE_MESSAGES = /^(Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error)/;
+
 export interface MappedDatabaseError {
   code: ErrorCode;
   message: string;
@@ -28,6 +36,7 @@ export interface MappedDatabaseError {
 
 /** Maps a database error to an API error by the constraint it broke or its class, or undefined. */
 export function mapDatabaseError(error: unknown): MappedDatabaseError | undefined {
+  if (isDatabaseUnavailable(error)) return { code: ErrorCode.SERVICE_UNAVAILABLE, message: 'The database is unavailable or busy: retry shortly' };
   if (!(error instanceof QueryFailedError)) return undefined;
   const { code, constraint } = error.driverError as { code?: string; constraint?: string };
   if (code === '23505') {
@@ -36,4 +45,12 @@ export function mapDatabaseError(error: unknown): MappedDatabaseError | undefine
   }
   if (code && INPUT_ERRORS[code]) return { code: ErrorCode.VALIDATION_FAILED, message: INPUT_ERRORS[code] };
   return undefined;
+}
+
+function isDatabaseUnavailable(error: unknown): boolean {
+  const cause = error instanceof QueryFailedError ? (error.driverError as unknown) : error;
+  if (!(cause instanceof Error)) return false;
+  const { code } = cause as { code?: unknown };
+  if (typeof code === 'string' && (UNAVAILABLE_SQLSTATES.test(code) || UNAVAILABLE_ERRNOS.has(code))) return true;
+  return UNAVAILABLE_MESSAGES.test(cause.message);
 }

@@ -1,8 +1,7 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
-import { AppError } from '../../common/errors/app-error.js';
 import { ErrorCode } from '../../common/errors/error-code.js';
-import { toErrorBody } from '../../common/errors/error.filter.js';
+import { retryAfterOf, toErrorBody } from '../../common/errors/error.filter.js';
 
 /** The seed's error names; every other client error is `invalid_request`, with its own status. */
 const V1_ERRORS: Partial<Record<ErrorCode, string>> = {
@@ -23,9 +22,11 @@ const V1_ERRORS: Partial<Record<ErrorCode, string>> = {
 export class V1ErrorFilter implements ExceptionFilter {
   catch(error: unknown, host: ArgumentsHost): void {
     const reply = host.switchToHttp().getResponse<FastifyReply>();
-    const { statusCode, code, message } = toErrorBody(error);
+    const body = toErrorBody(error);
+    const { statusCode, code, message } = body;
     if (reply.sent) return;
-    if (error instanceof AppError && error.retryAfterSeconds !== undefined) void reply.header('retry-after', error.retryAfterSeconds);
+    const retryAfter = retryAfterOf(error, body);
+    if (retryAfter !== undefined) void reply.header('retry-after', retryAfter);
     const name = V1_ERRORS[code] ?? (statusCode >= 500 ? 'server_error' : 'invalid_request');
     void reply.status(statusCode).header('cache-control', 'no-store').send({ error: name, message });
   }

@@ -4,6 +4,8 @@ export interface Reply {
   /** The HTTP status, or 0 when no answer came (connection refused or reset, timeout). */
   status: number;
   body: any;
+  /** The answer's `Retry-After` header, when it has one. */
+  retryAfter?: string;
   /** Wall time from sending to the end of the answer (or of the failure). */
   ms: number;
   /** Why no answer came, when `status` is 0. */
@@ -42,7 +44,8 @@ export function call(port: number, method: string, path: string, body?: unknown,
         } catch {
           // not JSON: keep the text
         }
-        done({ status: res.statusCode ?? 0, body: parsed });
+        const retryAfter = res.headers['retry-after'];
+        done({ status: res.statusCode ?? 0, body: parsed, ...(retryAfter !== undefined && { retryAfter: String(retryAfter) }) });
       });
     });
     req.setTimeout(timeoutMs, () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));
