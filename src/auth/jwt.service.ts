@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import jwt from 'jsonwebtoken';
 import { createHash, createPublicKey, createSecretKey, type JsonWebKey, type KeyObject } from 'node:crypto';
 import { Clock } from '../common/clock/clock.js';
+import { MAX_ID } from '../common/validation/ids.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 
 /** The token type of access JWTs (RFC 9068): a JWT of another type is never taken for one. */
@@ -97,7 +98,7 @@ export class AccessTokenService {
       if (this.secretKey && 'kid' in h) return null;
       const claims = payload as jwt.JwtPayload;
       if (typeof claims.exp !== 'number' || typeof claims.sid !== 'string' || !UUID.test(claims.sid)) return null;
-      if (typeof claims.sub !== 'string' || !/^[1-9]\d{0,9}$/.test(claims.sub)) return null;
+      if (typeof claims.sub !== 'string' || !/^[1-9]\d{0,9}$/.test(claims.sub) || Number(claims.sub) > MAX_ID) return null;
       return { userId: Number(claims.sub), sessionId: claims.sid, iat: claims.iat, exp: claims.exp };
     } catch {
       return null;

@@ -66,6 +66,8 @@ export class ApiTokenResolver {
       tokenId: row.id,
       accountScope: row.account_id,
       readOnly: row.restrictions?.readOnly === true,
+      ipAllowlist: allowlist ?? null,
+      expiresAt: row.expires_at,
     };
   }
 

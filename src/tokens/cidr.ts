@@ -36,3 +36,15 @@ export function ipAllowed(ip: string, cidrs: readonly string[]): boolean {
   const family = isIP(address) === 6 ? 'ipv6' : 'ipv4';
   return isIP(address) !== 0 && list.check(address, family);
 }
+
+/** Whether the block `cidr` lies wholly inside one of the blocks `within` (a token may only narrow its parent's allowlist). */
+export function cidrWithin(cidr: string, within: readonly string[]): boolean {
+  const block = parseCidr(cidr);
+  return (
+    block !== null &&
+    within.some((outer) => {
+      const parent = parseCidr(outer);
+      return parent !== null && parent.family === block.family && block.prefix >= parent.prefix && ipAllowed(block.address, [outer]);
+    })
+  );
+}

@@ -16,6 +16,7 @@ import { MembershipsService } from '../memberships/memberships.service.js';
 import { ApiToken, type TokenRestrictions } from './api-token.entity.js';
 import { ApiTokenResolver } from './api-token.resolver.js';
 import type { CreatedTokenDto, CreateTokenDto, IntrospectionDto, TokenDto, TokenListDto } from './dto/token.dto.js';
+import { cidrWithin } from './cidr.js';
 import { looksLikeApiToken, mintApiToken } from './token-format.js';
 
 export interface NewApiToken {
@@ -71,6 +72,14 @@ export class TokensService {
     const expiresAt = dto.expiresAt ? new Date(dto.expiresAt) : null;
     if (expiresAt && expiresAt <= this.clock.now()) {
       throw new AppError(ErrorCode.VALIDATION_FAILED, 'expiresAt must be in the future', [{ field: 'expiresAt', problem: 'must be in the future' }]);
+    }
+    // A token made with an API token is no broader than it: inside its IP allowlist, and not outliving it.
+    const allowlist = dto.restrictions?.ipAllowlist;
+    if (principal.ipAllowlist && !(allowlist && allowlist.every((cidr) => cidrWithin(cidr, principal.ipAllowlist!)))) {
+      throw new AppError(ErrorCode.UNAUTHORIZED, 'A token limited to some addresses can only create tokens limited to those addresses');
+    }
+    if (principal.expiresAt && !(expiresAt && expiresAt <= principal.expiresAt)) {
+      throw new AppError(ErrorCode.UNAUTHORIZED, 'A token that expires can only create tokens that expire no later');
     }
     if (forUserId !== principal.userId) {
       const [user] = await this.dataSource.query(`SELECT id FROM users WHERE id = $1`, [forUserId]);

@@ -14,6 +14,10 @@ export interface Principal {
   accountScope?: number | null;
   /** An API token restricted to reading (GET, HEAD, OPTIONS). */
   readOnly?: boolean;
+  /** The IP allowlist of the API token (null: any address). A token it creates may only narrow it. */
+  ipAllowlist?: readonly string[] | null;
+  /** When the API token expires (null: never). A token it creates may not outlive it. */
+  expiresAt?: Date | null;
 }
 
 export type AuthedRequest = FastifyRequest & { principal?: Principal };

@@ -2,6 +2,14 @@ import type { LoggerService } from '@nestjs/common';
 import { pino, type Logger } from 'pino';
 
 /**
+ * Strings shaped like the secrets this service mints (`acs_…` tokens, webhook secrets, access
+ * JWTs). A client may send one where it does not belong (a query string, a path segment, a request
+ * id), and the request line logs the URL: wherever one appears in a line (percent-encoding around
+ * it included), it is written redacted.
+ */
+const SECRET_SHAPES = /(?:acs_[a-z]{2,3}_|whsec_)[A-Za-z0-9_-]+|eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*/g;
+
+/**
  * One structured JSON logger (pino) for the whole service: Fastify's request logs and Nest's
  * messages alike. Credentials are redacted wherever they could appear, and values are JSON-encoded,
  * so CR/LF in an input cannot forge a log line.
@@ -9,6 +17,7 @@ import { pino, type Logger } from 'pino';
 export function createLogger(level: string): Logger {
   return pino({
     level,
+    hooks: { streamWrite: (line) => line.replace(SECRET_SHAPES, '[redacted]') },
     base: { service: 'accounts-service' },
     timestamp: pino.stdTimeFunctions.isoTime,
     redact: {
