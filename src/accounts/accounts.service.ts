@@ -113,6 +113,9 @@ export class AccountsService {
   }
 
   async create(principal: Principal, dto: CreateAccountDto, context: RequestContext): Promise<AccountDto> {
+    if (principal.accountScope) {
+      throw new AppError(ErrorCode.UNAUTHORIZED, 'A token limited to an account cannot create accounts');
+    }
     if (dto.plan !== undefined && !principal.isAdmin) {
       throw new AppError(ErrorCode.UNAUTHORIZED, 'Only platform administrators set the plan');
     }

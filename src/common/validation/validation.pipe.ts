@@ -34,7 +34,14 @@ function flatten(errors: ValidationError[], parent = ''): ErrorDetail[] {
   });
 }
 
-/** A body must be a JSON object: an array, a string or a number is refused before validation. */
+/** Keys that name an object's prototype machinery: refused anywhere in a body, metadata included. */
+const RESERVED_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+
+/**
+ * A body must be a JSON object: an array, a string or a number is refused before validation. A
+ * key named `__proto__`, `constructor` or `prototype` at any depth is refused too (class-transformer
+ * would drop it silently, and free-form fields such as `metadata` would lose it).
+ */
 class AppValidationPipe extends ValidationPipe {
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
     if (metadata.type === 'body' && metadata.metatype && this.toValidate(metadata)) {
@@ -43,7 +50,26 @@ class AppValidationPipe extends ValidationPipe {
           { field: 'body', problem: 'must be a JSON object' },
         ]);
       }
+      const reserved = findReservedKey(value);
+      if (reserved) {
+        throw new AppError(ErrorCode.VALIDATION_FAILED, `${reserved}: is a reserved name`, [{ field: reserved, problem: 'is a reserved name' }]);
+      }
     }
     return super.transform(value, metadata);
   }
+}
+
+/** The dotted path of the first reserved key in a parsed JSON value, walked without recursion. */
+function findReservedKey(root: object): string | undefined {
+  const stack: [unknown, string][] = [[root, '']];
+  while (stack.length > 0) {
+    const [value, path] = stack.pop()!;
+    if (value === null || typeof value !== 'object') continue;
+    for (const key of Object.keys(value)) {
+      const child = path ? `${path}.${key}` : key;
+      if (RESERVED_KEYS.has(key)) return child;
+      stack.push([(value as Record<string, unknown>)[key], child]);
+    }
+  }
+  return undefined;
 }

@@ -338,34 +338,32 @@ describe('prototype pollution', () => {
     await expectNoPollution();
   });
 
-  it('ignores "prototype" and "constructor" keys (top level, in metadata, in settings) or refuses them, and pollutes nothing', async () => {
-    // Each body also carries a legitimate change, which alone may take effect.
-    const cases: [string, Record<string, unknown>][] = [];
-    const add = (body: string, legitimate: Record<string, unknown>) => cases.push([body, legitimate]);
-    add(`{"metadata": {"prototype": ${poison}, "kept": 1}}`, { metadata: { kept: 1 } });
-    add(`{"metadata": {"constructor": ${poison}, "kept": 2}}`, { metadata: { kept: 2 } });
-    add(`{"metadata": {"a": {"prototype": {"constructor": ${poison}}, "b": 3}}}`, { metadata: { a: { b: 3 } } });
-    add(`{"settings": {"prototype": {"currency": "EUR"}}, "description": "d1"}`, { description: 'd1' });
-    add(`{"settings": {"constructor": {"currency": "EUR"}}, "description": "d2"}`, { description: 'd2' });
-    add(`{"description": "d3", "prototype": ${poison}}`, { description: 'd3' });
-    add(`{"description": "d4", "constructor": ${poison}}`, { description: 'd4' });
-    add(`{"description": "d5", "constructor": {"name": "Object", "prototype": {"status": "disabled"}}}`, { description: 'd5' });
+  it('refuses "prototype" and "constructor" keys (top level, in metadata, in settings) with 400, changing nothing and polluting nothing', async () => {
+    // Each body also carries a legitimate change, which must not take effect either.
+    const cases: string[] = [];
+    const add = (body: string) => cases.push(body);
+    add(`{"metadata": {"prototype": ${poison}, "kept": 1}}`);
+    add(`{"metadata": {"constructor": ${poison}, "kept": 2}}`);
+    add(`{"metadata": {"a": {"prototype": {"constructor": ${poison}}, "b": 3}}}`);
+    add(`{"settings": {"prototype": {"currency": "EUR"}}, "description": "d1"}`);
+    add(`{"settings": {"constructor": {"currency": "EUR"}}, "description": "d2"}`);
+    add(`{"description": "d3", "prototype": ${poison}}`);
+    add(`{"description": "d4", "constructor": ${poison}}`);
+    add(`{"description": "d5", "constructor": {"name": "Object", "prototype": {"status": "disabled"}}}`);
     const seen: string[] = [];
-    for (const [json, legitimate] of cases) {
+    for (const json of cases) {
       const before = await accountRow();
       const res = await raw('PUT', `/api/accounts/${accountId}`, json);
       const after = await accountRow();
       seen.push(`${res.status} ${json.replaceAll(sentinel, 'SENTINEL')}`);
-      if (res.status === 200) {
-        // Ignored: the account is as before but for the legitimate change, and the answer shows just that.
-        const expected = { ...before, ...Object.fromEntries(Object.entries(legitimate).map(([k, v]) => [column(k), v])) };
-        expect({ ...after, updated_at: null }).toEqual({ ...expected, updated_at: null });
-        expect(res.body).toMatchObject(legitimate);
-        expect(JSON.stringify(res.body)).not.toContain(sentinel);
-      } else {
-        expect([json, res.status, res.body.code]).toEqual([json, 400, 'VALIDATION_FAILED']);
-        expect(after).toEqual(before);
-      }
+      // A `constructor.prototype` pair is refused by the JSON parser already; any other such key by the validation pipe.
+      expect([json, res.status, res.body.code, res.body.details?.[0]?.problem ?? res.body.message]).toEqual([
+        json,
+        400,
+        'VALIDATION_FAILED',
+        json.includes('"constructor": {"name"') ? 'The request body is not valid JSON' : 'is a reserved name',
+      ]);
+      expect(after).toEqual(before);
     }
     console.info(`prototype-named keys (status, body):\n${seen.join('\n')}`);
     await expectNoPollution();
@@ -408,8 +406,3 @@ describe('prototype pollution', () => {
     return row;
   }
 });
-
-/** The column of an account field (`disabledReason` -> `disabled_reason`). */
-function column(field: string): string {
-  return field.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
-}

@@ -74,6 +74,7 @@ describe('tokens minted by API tokens', () => {
       ['no account (unscoped)', () => mint(scoped.token)],
       ["an administrator's scoped token: a user's unscoped token", () => t.http.post(`/api/users/${owner.user.id}/tokens`, { name: 'x' }, adminScoped.token)],
       ["an administrator's scoped token: a user's token for another account", () => t.http.post(`/api/users/${owner.user.id}/tokens`, { name: 'x', accountId: account.id }, adminScoped.token)],
+      ['a new account (outside its account by definition)', () => t.http.post('/api/accounts', { name: `Scoped ${Date.now()}` }, scoped.token)],
     ]);
     // What it may mint: a token for the same account, limited to it in turn.
     const child = await mint(scoped.token, { accountId: account.id });
