@@ -124,14 +124,14 @@ export function buildOpenApiDocument(app: NestFastifyApplication): OpenAPIObject
       .build(),
   );
   for (const [path, item] of Object.entries(document.paths)) {
-    for (const operation of Object.values(item) as OperationObject[]) {
+    for (const [method, operation] of Object.entries(item) as [string, OperationObject][]) {
       if (!operation || typeof operation !== 'object' || !('responses' in operation)) continue;
       // Every operation needs the bearer token unless its route is @Public().
       if (PUBLIC_EXTENSION in operation) {
         delete (operation as Record<string, unknown>)[PUBLIC_EXTENSION];
         operation.security = [];
       }
-      documentTransportErrors(path, operation);
+      documentTransportErrors(method, path, operation);
     }
   }
   return document;
@@ -139,10 +139,11 @@ export function buildOpenApiDocument(app: NestFastifyApplication): OpenAPIObject
 
 /**
  * The errors any route may answer before its handler runs, added where they apply: a body that
- * is not JSON (400, 415) or too large (413), a path segment too long (414), a query string over
- * the header limit (431).
+ * is not JSON (400, 415) or too large (413), on every method that may carry one (a body sent
+ * where none is expected is still read), a path segment too long (414), a query string over the
+ * header limit (431).
  */
-function documentTransportErrors(path: string, operation: OperationObject): void {
+function documentTransportErrors(method: string, path: string, operation: OperationObject): void {
   const add = (status: number, codes: ErrorCode[]) => {
     operation.responses[status] ??= {
       description: codes.join(', '),
@@ -150,7 +151,7 @@ function documentTransportErrors(path: string, operation: OperationObject): void
     };
   };
   const parameters = (operation.parameters ?? []) as { in?: string }[];
-  if (operation.requestBody) {
+  if (operation.requestBody || ['post', 'put', 'patch', 'delete'].includes(method)) {
     add(400, [ErrorCode.VALIDATION_FAILED]);
     add(413, [ErrorCode.PAYLOAD_TOO_LARGE]);
     add(415, [ErrorCode.UNSUPPORTED_MEDIA_TYPE]);

@@ -128,9 +128,9 @@ export class OutboxDispatcher implements OnApplicationBootstrap, BeforeApplicati
       return;
     }
     // A sent mail's body held a single-use link: only who and what are kept. A webhook event
-    // stays readable in its delivery log.
+    // stays readable in its delivery log. `last_error` keeps the failure of an earlier attempt.
     await this.dataSource.query(
-      `UPDATE outbox SET status = 'sent', sent_at = $2, locked_until = NULL, last_error = NULL, response_status = $3,
+      `UPDATE outbox SET status = 'sent', sent_at = $2, locked_until = NULL, response_status = $3,
               payload = CASE WHEN kind = 'mail' THEN jsonb_build_object('to', payload->'to', 'subject', payload->'subject') ELSE payload END
         WHERE id = $1`,
       [message.id, this.clock.now(), responseStatus],
