@@ -4,6 +4,7 @@ import { Idempotent } from '../common/idempotency/idempotency.interceptor.js';
 import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import { ErrorCode } from '../common/errors/error-code.js';
 import { ApiErrors } from '../common/http/api-errors.decorator.js';
+import { TestFault } from '../common/http/test-fault.decorator.js';
 import { CurrentPrincipal, CurrentRequestContext, type Principal, type RequestContext } from '../common/http/principal.js';
 import { Public } from '../common/http/public.decorator.js';
 import { SuccessDto } from '../common/http/success.dto.js';
@@ -33,8 +34,8 @@ export class AccountsController {
   @ApiOperation({ summary: 'Signup New Account', description: 'A new user, their account and its owner membership, in one step. No authentication.' })
   @ApiCreatedResponse({ type: SignupResponseDto })
   @ApiErrors(ErrorCode.SELF_SERVICE_DISABLED, ErrorCode.EMAIL_ALREADY_EXISTS, ErrorCode.ACCOUNT_ALREADY_EXISTS)
-  signup(@Body() dto: SignupDto, @CurrentRequestContext() context: RequestContext): Promise<SignupResponseDto> {
-    return this.accounts.signup(dto, context);
+  signup(@Body() dto: SignupDto, @CurrentRequestContext() context: RequestContext, @TestFault() fault?: string): Promise<SignupResponseDto> {
+    return this.accounts.signup(dto, context, fault);
   }
 
   @Idempotent()

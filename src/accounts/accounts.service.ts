@@ -10,6 +10,7 @@ import { AppError } from '../common/errors/app-error.js';
 import { ErrorCode } from '../common/errors/error-code.js';
 import type { Principal, RequestContext } from '../common/http/principal.js';
 import { success, type SuccessDto } from '../common/http/success.dto.js';
+import { TEST_FAULT_AFTER_LAST_INSERT } from '../common/http/test-fault.decorator.js';
 import { compileListQuery, type ListQueryInput } from '../common/query/odata-to-sql.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { Membership } from '../memberships/membership.entity.js';
@@ -86,7 +87,7 @@ export class AccountsService {
   }
 
   /** Self-service signup: a user, an account and the owner membership, in one transaction. */
-  async signup(dto: SignupDto, context: RequestContext): Promise<SignupResponseDto> {
+  async signup(dto: SignupDto, context: RequestContext, fault?: string): Promise<SignupResponseDto> {
     if (!this.config.selfServiceSignup) throw new AppError(ErrorCode.SELF_SERVICE_DISABLED, 'Self-service signup is disabled');
     this.passwordPolicy.assertAcceptable(dto.password, [dto.email, dto.firstName, dto.lastName, dto.accountName]);
     const passwordHash = await this.passwords.hash(dto.password);
@@ -100,6 +101,7 @@ export class AccountsService {
       });
       const account = await this.createWithOwner(em, { name: dto.accountName, country: dto.country }, user.id, { userId: user.id }, context);
       await this.userTokens.sendEmailVerification(em, user);
+      if (this.config.isTest && fault === TEST_FAULT_AFTER_LAST_INSERT) throw new Error('Test fault injected after the last insert');
       return {
         id: user.id,
         email: user.email,

@@ -9,6 +9,7 @@ import { PasswordsService } from '../auth/passwords.service.js';
 import { AppError } from '../common/errors/app-error.js';
 import { ErrorCode } from '../common/errors/error-code.js';
 import type { Principal, RequestContext } from '../common/http/principal.js';
+import { TEST_FAULT_AFTER_LAST_INSERT } from '../common/http/test-fault.decorator.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { Constraint } from '../database/naming.js';
 import type { CreatedTokenDto } from '../tokens/dto/token.dto.js';
@@ -19,8 +20,6 @@ import { UsersService } from '../users/users.service.js';
 export const STANDALONE_SLUG = 'standalone';
 const STANDALONE_NAME = 'Organization';
 
-/** Test environment only: with `x-test-fault: after-token` a creation fails after its last insert (proves it rolls back whole). */
-export const TEST_FAULT_AFTER_TOKEN = 'after-token';
 
 export interface NewOwner {
   email: string;
@@ -143,7 +142,7 @@ export class CompatAccountsService {
   ): Promise<AccountWithOwner> {
     this.policy.assertAcceptable(owner.password, [owner.email, owner.firstName ?? '', owner.lastName ?? '', fields.name]);
     const passwordHash = await this.passwords.hash(owner.password);
-    const failAfterInserts = this.config.isTest && options.fault === TEST_FAULT_AFTER_TOKEN;
+    const failAfterInserts = this.config.isTest && options.fault === TEST_FAULT_AFTER_LAST_INSERT;
     const { context } = options;
     return this.dataSource.transaction(async (em) => {
       const user = await this.users.create(em, {

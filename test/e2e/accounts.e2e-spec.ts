@@ -14,6 +14,7 @@ import {
   uniqueAccountName,
 } from '../factories/account.factory.js';
 import { uniqueEmail } from '../factories/user.factory.js';
+import { databaseFingerprint } from '../setup/fingerprint.js';
 import { startSmtpServer, type TestSmtpServer } from '../setup/smtp.js';
 import { startTestApp, type TestApp } from '../setup/test-app.js';
 
@@ -151,6 +152,17 @@ describe('accounts', () => {
       await expect(usersWithEmail(body.email)).resolves.toBe(0);
       // (PostgreSQL cannot even compare a text holding NUL: look for the name without it.)
       await expect(accountsNamed(body.accountName.replace(/\u0000/g, ''))).resolves.toBe(0);
+    });
+
+    it('rolls back the user, the account, the membership, the audit event and the verification mail when it fails after the last insert', async () => {
+      const before = await databaseFingerprint(t.db);
+      const body = signupBody();
+      const res = await t.http.request('POST', '/api/accounts/signup', body, { headers: { 'x-test-fault': 'after-last-insert' } });
+      expect(res.status).toBe(500);
+      expect(res.body).toEqual({ statusCode: 500, code: 'INTERNAL', message: 'Internal server error' });
+      await expect(databaseFingerprint(t.db)).resolves.toEqual(before);
+      // Without the fault, the same body goes through: the fault was the only reason.
+      expect((await t.http.post('/api/accounts/signup', body)).status).toBe(201);
     });
 
     it('accepts an account name of exactly 255 characters', async () => {

@@ -5,7 +5,7 @@ import { ErrorCode } from '../../common/errors/error-code.js';
 import { ApiErrors } from '../../common/http/api-errors.decorator.js';
 import { CurrentPrincipal, CurrentRequestContext, type Principal, type RequestContext } from '../../common/http/principal.js';
 import { CompatAccountsService } from '../compat-accounts.service.js';
-import { TestFault } from '../test-fault.decorator.js';
+import { TestFault } from '../../common/http/test-fault.decorator.js';
 import { PortalCreateAccountDto, PortalCreateAccountResponseDto } from './portal.dto.js';
 import { PortalErrorFilter } from './portal-error.filter.js';
 import { toPortalCreateAccount } from './portal.mapper.js';

@@ -6,7 +6,7 @@ import { CurrentRequestContext, type RequestContext } from '../../common/http/pr
 import { Public } from '../../common/http/public.decorator.js';
 import { Idempotent } from '../../common/idempotency/idempotency.interceptor.js';
 import { CompatAccountsService } from '../compat-accounts.service.js';
-import { TestFault } from '../test-fault.decorator.js';
+import { TestFault } from '../../common/http/test-fault.decorator.js';
 import { OptionalBearerGuard } from './optional-bearer.guard.js';
 import { V1AccountDto, V1CreateAccountDto, V1ErrorDto } from './v1.dto.js';
 import { V1ErrorFilter } from './v1-error.filter.js';

@@ -9,23 +9,14 @@ import {
   uniqueAccountName,
 } from '../../factories/account.factory.js';
 import { uniqueEmail } from '../../factories/user.factory.js';
+import { databaseFingerprint } from '../../setup/fingerprint.js';
 import { startTestApp, type TestApp } from '../../setup/test-app.js';
 
 const PATH = '/api/portal/v1/admin/createAccount';
-const FAULT = { 'x-test-fault': 'after-token' };
+const FAULT = { 'x-test-fault': 'after-last-insert' };
 
 /** Seed 001's example request, made unique. */
 const seedRequest = () => ({ name: uniqueAccountName('Zydro Marine'), username: uniqueEmail('owner'), password: 'a-strong-password' });
-
-/** Row counts of every table: an all-or-nothing creation that fails leaves them as they were. */
-async function rowCounts(t: TestApp): Promise<Record<string, number>> {
-  const tables: { tablename: string }[] = await t.db.query(`SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename`);
-  const counts: Record<string, number> = {};
-  for (const { tablename } of tables) {
-    counts[tablename] = (await t.db.query(`SELECT count(*)::int AS count FROM "${tablename}"`))[0].count;
-  }
-  return counts;
-}
 
 const usersWithEmail = async (t: TestApp, email: string) =>
   (await t.db.query(`SELECT count(*)::int AS count FROM users WHERE lower(email) = lower($1)`, [email]))[0].count as number;
@@ -143,7 +134,7 @@ describe('Portal-compatible POST /api/portal/v1/admin/createAccount', () => {
   it('answers 400 for a username already in use (any case), as the seed says, and creates nothing', async () => {
     const existing = await createMember(t);
     const request = { ...seedRequest(), username: existing.user.email.toUpperCase() };
-    const before = await rowCounts(t);
+    const before = await databaseFingerprint(t.db);
     const res = await t.http.request('POST', PATH, request, { token: admin.token });
     expect(res.status).toBe(400);
     expect(res.body).toEqual({
@@ -152,7 +143,7 @@ describe('Portal-compatible POST /api/portal/v1/admin/createAccount', () => {
       message: 'username: is already in use',
       details: [{ field: 'username', problem: 'is already in use' }],
     });
-    await expect(rowCounts(t)).resolves.toEqual(before);
+    await expect(databaseFingerprint(t.db)).resolves.toEqual(before);
   });
 
   it('answers 409 ACCOUNT_ALREADY_EXISTS for a taken account name', async () => {
@@ -165,11 +156,11 @@ describe('Portal-compatible POST /api/portal/v1/admin/createAccount', () => {
   });
 
   it('rolls back the account, the user, the membership, the token and the audit events when it fails after the token insert', async () => {
-    const before = await rowCounts(t);
+    const before = await databaseFingerprint(t.db);
     const res = await t.http.request('POST', PATH, seedRequest(), { token: admin.token, headers: FAULT });
     expect(res.status).toBe(500);
     expect(res.body).toEqual({ statusCode: 500, code: 'INTERNAL', message: 'Internal server error' });
-    await expect(rowCounts(t)).resolves.toEqual(before);
+    await expect(databaseFingerprint(t.db)).resolves.toEqual(before);
   });
 });
 

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createAccount, createApiToken, createMember, createPlatformAdmin, membershipOf, type TestUser, uniqueAccountName } from '../../factories/account.factory.js';
 import { uniqueEmail } from '../../factories/user.factory.js';
+import { databaseFingerprint } from '../../setup/fingerprint.js';
 import { startTestApp, type TestApp } from '../../setup/test-app.js';
 
 const ISO_SECONDS = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/;
@@ -14,16 +15,6 @@ const seedRequest = () => ({
   password: 'secure_password_here',
   settings: { currency: 'USD', timezone: 'America/New_York', language: 'en' },
 });
-
-/** Row counts of every table: an all-or-nothing creation that fails leaves them as they were. */
-async function rowCounts(t: TestApp): Promise<Record<string, number>> {
-  const tables: { tablename: string }[] = await t.db.query(`SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename`);
-  const counts: Record<string, number> = {};
-  for (const { tablename } of tables) {
-    counts[tablename] = (await t.db.query(`SELECT count(*)::int AS count FROM "${tablename}"`))[0].count;
-  }
-  return counts;
-}
 
 const usersWithEmail = async (t: TestApp, email: string) =>
   (await t.db.query(`SELECT count(*)::int AS count FROM users WHERE lower(email) = lower($1)`, [email]))[0].count as number;
@@ -154,11 +145,11 @@ describe('v1-compatible POST /v1/accounts', () => {
   });
 
   it('rolls back the user, the account, the membership and the audit events when it fails after the last insert', async () => {
-    const before = await rowCounts(t);
-    const res = await t.http.request('POST', '/v1/accounts', seedRequest(), { headers: { 'x-test-fault': 'after-token' } });
+    const before = await databaseFingerprint(t.db);
+    const res = await t.http.request('POST', '/v1/accounts', seedRequest(), { headers: { 'x-test-fault': 'after-last-insert' } });
     expect(res.status).toBe(500);
     expect(res.body).toEqual({ error: 'server_error', message: 'Internal server error' });
-    await expect(rowCounts(t)).resolves.toEqual(before);
+    await expect(databaseFingerprint(t.db)).resolves.toEqual(before);
   });
 });
 

@@ -13,7 +13,8 @@ import {
 import { uniqueEmail } from '../../factories/user.factory.js';
 import { startSmtpServer, type TestSmtpServer } from '../../setup/smtp.js';
 import { type Reply, startTestApp, type TestApp } from '../../setup/test-app.js';
-import { databaseFingerprint, decodeJwt, fillPath, type OpenApiDocument, type Operation, operationsOf, sampleBody, type Schema } from './support.js';
+import { databaseFingerprint } from '../../setup/fingerprint.js';
+import { decodeJwt, fillPath, type OpenApiDocument, type Operation, operationsOf, sampleBody, type Schema } from './support.js';
 
 /**
  * Issue 5, broken object-level authorization. Callers who are not (active) members of an account

@@ -214,7 +214,7 @@ describe('leak scan', () => {
     const portal = await post('portal', '/api/portal/v1/admin/createAccount', { name: uniqueAccountName('Portal'), username: uniqueEmail('portal'), password: PASSWORD }, adminToken);
     expectStatus(portal, 200);
     expectStatus(await t.http.get('/api/auth/me', portal.body.initialToken.id), 200);
-    const fault = await t.http.request('POST', '/api/portal/v1/admin/createAccount', { name: uniqueAccountName('Fault'), username: uniqueEmail('fault'), password: PASSWORD }, { token: adminToken, headers: { 'x-test-fault': 'after-token' } });
+    const fault = await t.http.request('POST', '/api/portal/v1/admin/createAccount', { name: uniqueAccountName('Fault'), username: uniqueEmail('fault'), password: PASSWORD }, { token: adminToken, headers: { 'x-test-fault': 'after-last-insert' } });
     expect([fault.status, fault.body]).toEqual([500, { statusCode: 500, code: 'INTERNAL', message: 'Internal server error' }]);
     expectStatus(await t.http.post('/v1/accounts', { email: uniqueEmail('v1'), name: uniqueAccountName('V1'), type: 'business', password: PASSWORD }), 201);
     const landscaper = await post('landscape login', '/api/auth/register', { email: uniqueEmail('land'), password: PASSWORD, firstName: 'L', lastName: 'S' });

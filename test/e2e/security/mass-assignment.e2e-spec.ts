@@ -12,7 +12,7 @@ import {
 import { DEFAULT_PASSWORD, uniqueEmail } from '../../factories/user.factory.js';
 import { startSmtpServer, type TestSmtpServer } from '../../setup/smtp.js';
 import { type Reply, startTestApp, type TestApp } from '../../setup/test-app.js';
-import { databaseFingerprint } from './support.js';
+import { databaseFingerprint } from '../../setup/fingerprint.js';
 
 /**
  * Issue 5, mass assignment and prototype pollution. Privileged or server-owned fields (`isAdmin`,

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createAccount, createMember, createPlatformAdmin, type TestUser } from '../../factories/account.factory.js';
 import { startTestApp, type TestApp } from '../../setup/test-app.js';
-import { databaseFingerprint } from './support.js';
+import { databaseFingerprint } from '../../setup/fingerprint.js';
 
 /**
  * Issue 5, scoped and restricted API tokens, beyond tokens.e2e-spec.ts (which proves that a scoped
