@@ -14,8 +14,8 @@ import { TEST_FAULT_AFTER_LAST_INSERT } from '../common/http/test-fault.decorato
 import { compileListQuery, type ListQueryInput } from '../common/query/odata-to-sql.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { Membership } from '../memberships/membership.entity.js';
-import type { AccountAccess } from '../memberships/memberships.service.js';
-import { MembershipsService } from '../memberships/memberships.service.js';
+import type { AccountRole } from '../memberships/account-role.js';
+import { type AccountAccess, accessFrom, requireRole } from '../memberships/memberships.service.js';
 import { UsersService } from '../users/users.service.js';
 import { Account, DEFAULT_ACCOUNT_SETTINGS } from './account.entity.js';
 import { ACCOUNT_COLUMNS, ACCOUNT_FIELDS, type AccountRow, toAccountDto } from './accounts.query.js';
@@ -43,7 +43,6 @@ export class AccountsService {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly users: UsersService,
     private readonly passwords: PasswordsService,
-    private readonly memberships: MembershipsService,
     private readonly audit: AuditService,
     private readonly userTokens: UserTokensService,
     private readonly passwordPolicy: PasswordPolicy,
@@ -161,19 +160,28 @@ export class AccountsService {
     return { value: rows.map(toAccountDto), count: await totalOf(this.dataSource, rows, compiled, count, params) };
   }
 
-  /** `GET /api/accounts/{idOrName}`: digits only are an id, anything else a name (any case). */
+  /**
+   * `GET /api/accounts/{idOrName}`: digits only are an id, anything else a name (any case). One
+   * query reads the account and the caller's membership; the access rules are those of
+   * `@RequireAccountRole('viewer')`.
+   */
   async getByIdOrName(principal: Principal, idOrName: string): Promise<AccountDto> {
-    let id: number | undefined;
+    let where: string;
     if (/^\d+$/.test(idOrName)) {
-      id = Number(idOrName);
+      const id = Number(idOrName);
       if (!Number.isSafeInteger(id) || id < 1 || id > 2_147_483_647) throw notFound();
+      where = 'a.id = $2';
     } else {
-      const [row] = await this.dataSource.query<{ id: number }[]>(`SELECT id FROM accounts WHERE lower(name) = lower($1)`, [idOrName]);
-      if (!row) throw notFound();
-      id = row.id;
+      where = 'lower(a.name) = lower($2)';
     }
-    await this.memberships.requireAccess(principal, id, 'viewer');
-    return this.get(id);
+    const [row] = await this.dataSource.query<(AccountRow & { roles: AccountRole[] | null })[]>(
+      `SELECT ${ACCOUNT_COLUMNS}, m.roles
+         FROM accounts a LEFT JOIN memberships m ON m.account_id = a.id AND m.user_id = $1 AND m.status = 'active'
+        WHERE ${where}`,
+      [principal.userId, idOrName],
+    );
+    requireRole(row ? accessFrom(principal, row.id, row) : null, 'viewer');
+    return toAccountDto(row);
   }
 
   async update(principal: Principal, access: AccountAccess, dto: UpdateAccountDto, context: RequestContext): Promise<AccountDto> {

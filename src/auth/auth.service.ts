@@ -87,7 +87,7 @@ export class AuthService {
     await this.lockout.recordSuccess(dto.email);
     this.metrics.logins.inc({ outcome: 'success' });
     this.logger.log({ event: 'login.success', userId: user.id, ip: context.ip, requestId: context.requestId });
-    return this.dataSource.transaction((em) => this.startSession(em, user, context));
+    return this.startSession(this.dataSource.manager, user, context); // one statement: atomic alone
   }
 
   async refresh(refreshToken: string, context: RequestContext): Promise<LoginResponseDto> {
@@ -146,12 +146,9 @@ export class AuthService {
   }
 
   async me(principal: Principal): Promise<MeDto> {
-    const [user, memberships] = await Promise.all([
-      this.users.findById(principal.userId),
-      this.users.membershipsOf(principal.userId),
-    ]);
+    const user = await this.users.findWithMemberships(principal.userId);
     if (!user) throw new AppError(ErrorCode.UNAUTHENTICATED, 'The user no longer exists');
-    return { ...toUserDto(user), memberships };
+    return { ...toUserDto(user), memberships: user.memberships };
   }
 
   async listSessions(principal: Principal): Promise<SessionListDto> {
@@ -178,9 +175,8 @@ export class AuthService {
    * answer of `/api/auth/login`. Also used by invitation acceptance and signup flows.
    */
   async startSession(em: EntityManager, user: User, context: RequestContext): Promise<LoginResponseDto> {
-    user.lastLoginAt = this.clock.now();
-    await em.getRepository(User).update({ id: user.id }, { lastLoginAt: user.lastLoginAt });
     const session = await this.sessions.start(em, user.id, context);
+    user.lastLoginAt = session.startedAt;
     return this.loginResponse(user, session);
   }
 

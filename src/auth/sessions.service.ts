@@ -37,22 +37,18 @@ export class SessionsService {
     private readonly clock: Clock,
   ) {}
 
-  async start(em: EntityManager, userId: number, context: RequestContext): Promise<IssuedSession> {
+  /** Starts a session (a login): inserts it and records the login time on the user, in one statement. */
+  async start(em: EntityManager, userId: number, context: RequestContext): Promise<IssuedSession & { startedAt: Date }> {
     const now = this.clock.now();
     const refreshToken = randomSecret(REFRESH_TOKEN_PREFIX);
     const id = randomUUID();
-    await em.getRepository(Session).insert({
-      id,
-      userId,
-      familyId: id,
-      refreshTokenHash: sha256Hex(refreshToken),
-      createdAt: now,
-      lastUsedAt: now,
-      expiresAt: this.refreshExpiry(now),
-      userAgent: context.userAgent,
-      ip: context.ip,
-    });
-    return { sessionId: id, userId, refreshToken };
+    await em.query(
+      `WITH login AS (UPDATE users SET last_login_at = $4 WHERE id = $2)
+       INSERT INTO sessions (id, user_id, family_id, refresh_token_hash, created_at, last_used_at, expires_at, user_agent, ip)
+       VALUES ($1, $2, $1, $3, $4, $4, $5, $6, $7)`,
+      [id, userId, sha256Hex(refreshToken), now, this.refreshExpiry(now), context.userAgent, context.ip],
+    );
+    return { sessionId: id, userId, refreshToken, startedAt: now };
   }
 
   /**

@@ -38,17 +38,14 @@ export class MembershipsService {
   async accessFor(principal: Principal, accountId: number): Promise<AccountAccess | null> {
     // An API token scoped to another account sees nothing of this one.
     if (principal.accountScope && principal.accountScope !== accountId) return null;
-    const rows: { status: AccountStatus; roles: AccountRole[] | null }[] = await this.dataSource.query(
+    const [row]: AccessRow[] = await this.dataSource.query(
       `SELECT a.status, m.roles
          FROM accounts a
          LEFT JOIN memberships m ON m.account_id = a.id AND m.user_id = $2 AND m.status = 'active'
         WHERE a.id = $1`,
       [accountId, principal.userId],
     );
-    const row = rows[0];
-    if (!row) return null;
-    if (!principal.isAdmin && !row.roles) return null;
-    return new AccountAccess(accountId, row.status, row.roles ?? [], principal.isAdmin);
+    return accessFrom(principal, accountId, row);
   }
 
   /**
@@ -57,19 +54,38 @@ export class MembershipsService {
    * (except its owners where `ownersOfDisabled`: the route by which they enable it again),
    * 403 `UNAUTHORIZED` for a rank too low.
    */
-  async requireAccess(
-    principal: Principal,
-    accountId: number,
-    role: AccountRole,
-    options: { ownersOfDisabled?: boolean } = {},
-  ): Promise<AccountAccess> {
-    const access = await this.accessFor(principal, accountId);
-    if (!access) throw new AppError(ErrorCode.ACCOUNT_NOT_FOUND, 'Account not found');
-    const exempt = access.isPlatformAdmin || (options.ownersOfDisabled === true && access.atLeast('owner'));
-    if (access.accountStatus === 'disabled' && !exempt) {
-      throw new AppError(ErrorCode.ACCOUNT_DISABLED, 'The account is disabled');
-    }
-    if (!access.atLeast(role)) throw new AppError(ErrorCode.UNAUTHORIZED, `Requires the ${role} role in this account`);
-    return access;
+  async requireAccess(principal: Principal, accountId: number, role: AccountRole, options: AccessOptions = {}): Promise<AccountAccess> {
+    return requireRole(await this.accessFor(principal, accountId), role, options);
   }
+}
+
+export interface AccessOptions {
+  ownersOfDisabled?: boolean;
+}
+
+/** The account's status and the caller's active roles there (null when not a member), as a query reads them. */
+export interface AccessRow {
+  status: AccountStatus;
+  roles: AccountRole[] | null;
+}
+
+/**
+ * The caller's access from the account's row joined with their active membership (`row` absent:
+ * no such account), for queries that read the account and the access in one go.
+ */
+export function accessFrom(principal: Principal, accountId: number, row: AccessRow | undefined): AccountAccess | null {
+  if (!row || (principal.accountScope && principal.accountScope !== accountId)) return null;
+  if (!principal.isAdmin && !row.roles) return null;
+  return new AccountAccess(accountId, row.status, row.roles ?? [], principal.isAdmin);
+}
+
+/** `access` required to be at least `role` (see `requireAccess`). */
+export function requireRole(access: AccountAccess | null, role: AccountRole, options: AccessOptions = {}): AccountAccess {
+  if (!access) throw new AppError(ErrorCode.ACCOUNT_NOT_FOUND, 'Account not found');
+  const exempt = access.isPlatformAdmin || (options.ownersOfDisabled === true && access.atLeast('owner'));
+  if (access.accountStatus === 'disabled' && !exempt) {
+    throw new AppError(ErrorCode.ACCOUNT_DISABLED, 'The account is disabled');
+  }
+  if (!access.atLeast(role)) throw new AppError(ErrorCode.UNAUTHORIZED, `Requires the ${role} role in this account`);
+  return access;
 }

@@ -15,6 +15,7 @@ import { readReplica } from '../database/replica.js';
 import { toUserDto, type UserDto } from './dto/user.dto.js';
 import type { AdminUpdateUserDto, ChangePasswordDto, UpdateMeDto, UserListDto } from './dto/update-user.dto.js';
 import { USER_STATUSES, User } from './user.entity.js';
+import { USER_COLUMNS } from './users.service.js';
 
 const USER_FIELDS: FieldMap = {
   id: { column: 'u.id', type: 'integer' },
@@ -52,9 +53,7 @@ export class UserManagementService {
     const [rows, [{ count }]] = await Promise.all([
       readReplica<User[]>(
         this.dataSource,
-        `SELECT u.id, u.email, u.first_name AS "firstName", u.last_name AS "lastName", u.is_admin AS "isAdmin", u.status,
-                u.email_verified_at AS "emailVerifiedAt", u.last_login_at AS "lastLoginAt", u.created_at AS "createdAt", u.updated_at AS "updatedAt"
-           FROM users u WHERE ${compiled.where} ORDER BY ${compiled.orderBy} LIMIT ${compiled.limit} OFFSET ${compiled.offset}`,
+        `SELECT ${USER_COLUMNS} FROM users u WHERE ${compiled.where} ORDER BY ${compiled.orderBy} LIMIT ${compiled.limit} OFFSET ${compiled.offset}`,
         params,
       ),
       readReplica<{ count: number }[]>(this.dataSource, `SELECT count(*)::int AS count FROM users u WHERE ${compiled.where}`, params),

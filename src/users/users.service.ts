@@ -21,6 +21,10 @@ export interface NewUser {
   isAdmin?: boolean;
 }
 
+/** The columns of a user row as `User` fields (the password hash aside), for hand-written queries on alias `u`. */
+export const USER_COLUMNS = `u.id, u.email, u.first_name AS "firstName", u.last_name AS "lastName", u.openid, u.is_admin AS "isAdmin", u.status,
+  u.email_verified_at AS "emailVerifiedAt", u.last_login_at AS "lastLoginAt", u.created_at AS "createdAt", u.updated_at AS "updatedAt"`;
+
 @Injectable()
 export class UsersService {
   constructor(@InjectRepository(User) private readonly users: Repository<User>) {}
@@ -31,24 +35,31 @@ export class UsersService {
     return repository.save(repository.create({ firstName: '', lastName: '', ...user }));
   }
 
-  findById(id: number): Promise<User | null> {
-    return this.users.findOneBy({ id });
-  }
-
-  /** The accounts a user belongs to, with roles and membership status. */
-  membershipsOf(userId: number): Promise<UserMembership[]> {
-    return this.users.query(
-      `SELECT m.account_id AS "accountId", a.name AS "accountName", m.roles, m.status
-         FROM memberships m JOIN accounts a ON a.id = m.account_id
-        WHERE m.user_id = $1
-        ORDER BY m.account_id`,
-      [userId],
-    );
+  /** The user with this id, or null (a lean query: this runs on logins and refreshes). */
+  async findById(id: number, em?: EntityManager): Promise<User | null> {
+    const [user] = await (em ?? this.users.manager).query<User[]>(`SELECT ${USER_COLUMNS}, u.password_hash AS "passwordHash" FROM users u WHERE u.id = $1`, [id]);
+    return user ?? null;
   }
 
   /** Case-insensitive, served by the unique index on `lower(email)`. */
-  findByEmail(email: string, em?: EntityManager): Promise<User | null> {
-    return (em?.getRepository(User) ?? this.users)
-      .createQueryBuilder('u').where('lower(u.email) = lower(:email)', { email }).getOne();
+  async findByEmail(email: string, em?: EntityManager): Promise<User | null> {
+    const [user] = await (em ?? this.users.manager).query<User[]>(
+      `SELECT ${USER_COLUMNS}, u.password_hash AS "passwordHash" FROM users u WHERE lower(u.email) = lower($1)`,
+      [email],
+    );
+    return user ?? null;
+  }
+
+  /** The user and the accounts they belong to (roles and membership status), in one query. */
+  async findWithMemberships(id: number): Promise<(User & { memberships: UserMembership[] }) | null> {
+    const [user] = await this.users.query<(User & { memberships: UserMembership[] })[]>(
+      `SELECT ${USER_COLUMNS},
+              COALESCE((SELECT json_agg(json_build_object('accountId', m.account_id, 'accountName', a.name, 'roles', m.roles, 'status', m.status)
+                                 ORDER BY m.account_id)
+                          FROM memberships m JOIN accounts a ON a.id = m.account_id WHERE m.user_id = u.id), '[]') AS memberships
+         FROM users u WHERE u.id = $1`,
+      [id],
+    );
+    return user ?? null;
   }
 }
