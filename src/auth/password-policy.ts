@@ -1,7 +1,6 @@
-import { Inject, Injectable } from '@nestjs/common';
-import { ZxcvbnFactory } from '@zxcvbn-ts/core';
+import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
+import type { ZxcvbnFactory } from '@zxcvbn-ts/core';
 import * as common from '@zxcvbn-ts/language-common';
-import * as english from '@zxcvbn-ts/language-en';
 import { AppError } from '../common/errors/app-error.js';
 import { ErrorCode } from '../common/errors/error-code.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
@@ -18,29 +17,30 @@ const COMMON_PASSWORDS = new Set(common.dictionary['passwords-common'].map((word
  * the zxcvbn estimator, which also penalises the user's own email and names.
  */
 @Injectable()
-export class PasswordPolicy {
-  /** Built on first use (about 0.3 s and 40 MB for the dictionaries): only when strength is enforced. */
+export class PasswordPolicy implements OnModuleInit {
+  /** Built at start-up only when strength is enforced (the English dictionaries take about 20 MB). */
   private estimator?: ZxcvbnFactory;
 
   constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {}
+
+  async onModuleInit(): Promise<void> {
+    if (!this.config.enforcePasswordStrength) return;
+    const [{ ZxcvbnFactory }, english] = await Promise.all([import('@zxcvbn-ts/core'), import('@zxcvbn-ts/language-en')]);
+    this.estimator = new ZxcvbnFactory({
+      dictionary: { ...common.dictionary, ...english.dictionary },
+      graphs: common.adjacencyGraphs,
+      translations: english.translations,
+    });
+  }
 
   /** Throws 400 `VALIDATION_FAILED` (field `password`) when the password is not acceptable. */
   assertAcceptable(password: string, userInputs: string[]): void {
     if (COMMON_PASSWORDS.has(password.toLowerCase())) throw refused('is too common');
     if (!this.config.enforcePasswordStrength) return;
-    const result = this.zxcvbn().check(password, userInputs.filter(Boolean));
+    const result = this.estimator!.check(password, userInputs.filter(Boolean));
     if (result.score >= MIN_SCORE) return;
     const advice = [result.feedback.warning, ...result.feedback.suggestions].filter(Boolean).join(' ');
     throw refused(`is too weak (strength ${result.score} of 4, at least ${MIN_SCORE} needed)${advice ? `: ${advice}` : ''}`);
-  }
-
-  private zxcvbn(): ZxcvbnFactory {
-    this.estimator ??= new ZxcvbnFactory({
-      dictionary: { ...common.dictionary, ...english.dictionary },
-      graphs: common.adjacencyGraphs,
-      translations: english.translations,
-    });
-    return this.estimator;
   }
 }
 
