@@ -2,6 +2,8 @@
  * `npm run bench [-- --scale large] [-- --duration 5 --rounds 2 --warmup 1 --only me,account --reseed --seed-only
  *   --service-node-options=--max-old-space-size=128 --no-results]`
  *
+ * The service runs with the Node flags of `npm run start:prod` (package.json), as deployed.
+ *
  * Seeds a dedicated PostgreSQL database, starts the service (dist/src/main.js) and the bare
  * reference server (dist/bench/reference-server.js) as child processes on the same database,
  * checks that both answer the same JSON, then measures each endpoint with autocannon, service and
@@ -51,7 +53,7 @@ const { values: opts } = parseArgs({
     'seed-only': { type: 'boolean', default: false },
     'database-url': { type: 'string', default: process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres' },
     'no-results': { type: 'boolean', default: false },
-    /** NODE_OPTIONS for the service only, e.g. `--max-old-space-size=128` to see its RSS under a heap cap. */
+    /** Node flags for the service instead of those of `npm run start:prod`, e.g. `--max-old-space-size=128`. */
     'service-node-options': { type: 'string' },
   },
 });
@@ -136,7 +138,7 @@ async function main(): Promise<void> {
 
   log(`Scale ${scale.name}: ${scale.users.toLocaleString('en-US')} users, ${scale.accounts.toLocaleString('en-US')} accounts; database ${DB_NAME}; logs in ${logDir}`);
   // The service runs the migrations at start-up, so it starts before the seeder.
-  const service = await start('service', join(ROOT, 'dist/src/main.js'), servicePort, logDir, {
+  const service = await start('service', [...serviceNodeFlags(), join(ROOT, 'dist/src/main.js')], servicePort, logDir, {
     DATABASE_URL: databaseUrl,
     RATE_LIMIT_ENABLED: 'false',
     LOG_LEVEL: 'warn',
@@ -146,7 +148,6 @@ async function main(): Promise<void> {
     METRICS_TOKEN: METRICS_TOKEN,
     DATA_DIR: join(logDir, 'data'),
     MIGRATIONS_RUN: 'true',
-    ...(opts['service-node-options'] ? { NODE_OPTIONS: opts['service-node-options'] } : {}),
   });
   const reference = await (async () => {
     try {
@@ -169,7 +170,7 @@ async function main(): Promise<void> {
       } finally {
         await db.end();
       }
-      return await start('reference', join(ROOT, 'dist/bench/reference-server.js'), referencePort, logDir, {
+      return await start('reference', [join(ROOT, 'dist/bench/reference-server.js')], referencePort, logDir, {
         DATABASE_URL: databaseUrl,
         JWT_SECRET: randomBytes(32).toString('base64url'),
         NODE_ENV: 'production',
@@ -266,10 +267,17 @@ async function freePort(): Promise<number> {
   });
 }
 
-async function start(name: Server['name'], entry: string, port: number, logDir: string, env: Record<string, string>): Promise<Server> {
+/** The Node flags `npm run start:prod` gives the service (package.json), or `--service-node-options`. */
+function serviceNodeFlags(): string[] {
+  if (opts['service-node-options'] !== undefined) return opts['service-node-options'].split(/\s+/).filter(Boolean);
+  const script: string = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).scripts['start:prod'];
+  return script.split(/\s+/).filter((word) => word.startsWith('--'));
+}
+
+async function start(name: Server['name'], args: string[], port: number, logDir: string, env: Record<string, string>): Promise<Server> {
   const logFile = join(logDir, `${name}.log`);
   const out = createWriteStream(logFile);
-  const child = spawn(process.execPath, [entry], {
+  const child = spawn(process.execPath, args, {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', HOST: '127.0.0.1', PORT: String(port), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
