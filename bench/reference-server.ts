@@ -13,6 +13,7 @@ import jwt from 'jsonwebtoken';
 import { createHash, createSecretKey, randomBytes, randomUUID } from 'node:crypto';
 import { crc32 } from 'node:zlib';
 import pg from 'pg';
+import { boundedCountSql, countOfPage } from '../src/common/query/count.js';
 
 const ARGON2_OPTIONS = { algorithm: Algorithm.Argon2id, memoryCost: 19456, timeCost: 2, parallelism: 1 } as const;
 const ISSUER = process.env.JWT_ISSUER ?? 'accounts-service';
@@ -241,9 +242,8 @@ app.get('/api/accounts/:id/users', async (req) => {
   const query = listQuery(req.query as Record<string, unknown>, MEMBER_FIELDS, params, 'm.id');
   const where = `m.account_id = $1 AND (${query.where})`;
   const from = 'memberships m JOIN users u ON u.id = m.user_id';
-  const countSql = `SELECT count(*)::int AS count FROM ${from} WHERE ${where}`;
   const { rows } = await pool.query(
-    `SELECT u.id, u.email, u.first_name, u.last_name, m.roles, m.status, m.created_at, (${countSql}) AS total
+    `SELECT u.id, u.email, u.first_name, u.last_name, m.roles, m.status, m.created_at, (${boundedCountSql(from, where)}) AS total
        FROM ${from} WHERE ${where} ORDER BY m.id ASC LIMIT ${query.limit} OFFSET ${query.offset}`,
     params,
   );
@@ -257,16 +257,12 @@ app.get('/api/accounts/:id/users', async (req) => {
       status: r.status,
       createdAt: r.created_at.toISOString(),
     })),
-    count: await totalOf(rows, query, countSql, params),
+    count: await countOfPage(run, rows, query, from, where, params),
   };
 });
 
-/** The count rides on the page's rows; a page with no rows past the first match asks for it alone. */
-async function totalOf(rows: { total: number }[], page: { offset: number; limit: number }, countSql: string, params: unknown[]): Promise<number> {
-  if (rows.length) return rows[0].total;
-  if (page.offset === 0 && page.limit > 0) return 0;
-  return (await pool.query(countSql, params)).rows[0].count;
-}
+/** The bounded count of the service (exact up to its limit, else the planner's estimate), on the pool. */
+const run = async (sql: string, params: unknown[]) => (await pool.query(sql, params)).rows;
 
 // ---------------------------------------------------------------------------------------------
 // The filtered accounts list: every account for a platform admin, the caller's active accounts for
@@ -302,7 +298,7 @@ app.get('/api/accounts', async (req) => {
   }
   const query = listQuery(req.query as Record<string, unknown>, ACCOUNT_FIELDS, params, 'a.id');
   const where = [...scope, `(${query.where})`].join(' AND ');
-  const countSql = `SELECT count(*)::int AS count FROM ${from} WHERE ${where}`;
+  const countSql = boundedCountSql(from, where);
   const page = `ORDER BY a.id ASC LIMIT ${query.limit} OFFSET ${query.offset}`;
   const { rows } = await pool.query(
     query.offset >= DEFERRED_JOIN_OFFSET
@@ -311,7 +307,7 @@ app.get('/api/accounts', async (req) => {
       : `SELECT ${ACCOUNT_COLUMNS}, (${countSql}) AS total FROM ${from} WHERE ${where} ${page}`,
     params,
   );
-  return { value: rows.map(toAccount), count: await totalOf(rows, query, countSql, params) };
+  return { value: rows.map(toAccount), count: await countOfPage(run, rows, query, from, where, params) };
 });
 
 // ---------------------------------------------------------------------------------------------

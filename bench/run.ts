@@ -100,6 +100,14 @@ const ENDPOINTS: Endpoint[] = [
     connections: 10,
     auth: 'admin',
   },
+  {
+    // The same page reached by its keyset (the last id of the page before) instead of $skip.
+    name: 'list (admin) keyset c10',
+    method: 'GET',
+    path: list(`status eq 'active' and id gt ${scale.accounts / 2}`),
+    connections: 10,
+    auth: 'admin',
+  },
 ];
 
 interface Server {

@@ -1440,7 +1440,7 @@ export interface components {
         AccountListDto: {
             value: components["schemas"]["AccountDto"][];
             /**
-             * @description How many accounts match the filter
+             * @description How many match the filter: exact up to 10,000; past that, the database's estimate
              * @example 1
              */
             count: number;
@@ -1513,7 +1513,10 @@ export interface components {
         };
         AuditEventListDto: {
             value: components["schemas"]["AuditEventDto"][];
-            /** @example 1 */
+            /**
+             * @description How many match the filter: exact up to 10,000; past that, the database's estimate
+             * @example 1
+             */
             count: number;
         };
         UpdateMeDto: {
@@ -1533,7 +1536,10 @@ export interface components {
         };
         UserListDto: {
             value: components["schemas"]["UserDto"][];
-            /** @example 1 */
+            /**
+             * @description How many match the filter: exact up to 10,000; past that, the database's estimate
+             * @example 1
+             */
             count: number;
         };
         AdminUpdateUserDto: {

@@ -11,6 +11,7 @@ import { ErrorCode } from '../common/errors/error-code.js';
 import type { Principal, RequestContext } from '../common/http/principal.js';
 import { success, type SuccessDto } from '../common/http/success.dto.js';
 import { TEST_FAULT_AFTER_LAST_INSERT } from '../common/http/test-fault.decorator.js';
+import { boundedCountSql, countOfPage } from '../common/query/count.js';
 import { compileListQuery, type ListQueryInput } from '../common/query/odata-to-sql.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { Membership } from '../memberships/membership.entity.js';
@@ -127,8 +128,9 @@ export class AccountsService {
   /**
    * Accounts matching the OData query. Platform administrators see every account; anyone else
    * only the active accounts they are an active member of (the scope is ANDed with the filter).
-   * One round trip: the count rides on the page's rows as an uncorrelated subquery (run once); a
-   * page past the end has no rows, and only then is the count asked for alone. A deep page finds
+   * One round trip: the count (bounded, see `common/query/count.ts`) rides on the page's rows as an
+   * uncorrelated subquery (run once); a page past the end has no rows, and only then is the count
+   * asked for alone. A deep page finds
    * its ids first, on the narrowest index that serves the filter and order, and reads only those
    * rows (a deferred join) instead of reading and dropping every row it skips.
    */
@@ -147,7 +149,7 @@ export class AccountsService {
     }
     const compiled = compileListQuery(query, ACCOUNT_FIELDS, params, { defaultOrder: 'a.id ASC', tiebreak: 'a.id' });
     const where = [...scope, `(${compiled.where})`].join(' AND ');
-    const count = `SELECT count(*)::int AS count FROM ${from} WHERE ${where}`;
+    const count = boundedCountSql(from, where);
     const page = `ORDER BY ${compiled.orderBy} LIMIT ${compiled.limit} OFFSET ${compiled.offset}`;
     const rows = await this.dataSource.query<(AccountRow & { total: number })[]>(
       compiled.offset >= DEFERRED_JOIN_OFFSET
@@ -157,7 +159,8 @@ export class AccountsService {
         : `SELECT ${ACCOUNT_COLUMNS}, (${count}) AS total FROM ${from} WHERE ${where} ${page}`,
       params,
     );
-    return { value: rows.map(toAccountDto), count: await totalOf(this.dataSource, rows, compiled, count, params) };
+    const total = await countOfPage((sql, p) => this.dataSource.query(sql, p), rows, compiled, from, where, params);
+    return { value: rows.map(toAccountDto), count: total };
   }
 
   /**
@@ -234,23 +237,6 @@ export class AccountsService {
     if (!row) throw notFound();
     return toAccountDto(row);
   }
-}
-
-/**
- * The count carried by a page's rows. A page with no rows carries none: the count is then 0 when
- * the page started at the first match and could hold one, else asked for on its own.
- */
-async function totalOf(
-  dataSource: DataSource,
-  rows: { total: number }[],
-  page: { offset: number; limit: number },
-  countSql: string,
-  params: unknown[],
-): Promise<number> {
-  if (rows.length) return rows[0].total;
-  if (page.offset === 0 && page.limit > 0) return 0;
-  const [{ count }] = await dataSource.query<{ count: number }[]>(countSql, params);
-  return count;
 }
 
 function notFound(): AppError {

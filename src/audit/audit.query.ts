@@ -2,6 +2,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { Injectable } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
 import { compileListQuery, type FieldMap, type ListQueryInput } from '../common/query/odata-to-sql.js';
+import { answerCount, boundedCountSql } from '../common/query/count.js';
 import { readReplica } from '../database/replica.js';
 import type { AuditEventDto, AuditEventListDto } from './dto/audit-event.dto.js';
 
@@ -36,9 +37,10 @@ export class AuditQuery {
            FROM audit_events e WHERE ${where} ORDER BY ${compiled.orderBy} LIMIT ${compiled.limit} OFFSET ${compiled.offset}`,
         params,
       ),
-      readReplica(this.dataSource, `SELECT count(*)::int AS count FROM audit_events e WHERE ${where}`, params),
+      readReplica(this.dataSource, boundedCountSql('audit_events e', where), params),
     ]);
-    return { value: rows.map(toAuditEventDto), count };
+    const total = await answerCount((sql, p) => readReplica(this.dataSource, sql, p), count, 'audit_events e', where, params);
+    return { value: rows.map(toAuditEventDto), count: total };
   }
 }
 

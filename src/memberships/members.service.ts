@@ -6,6 +6,7 @@ import { AppError } from '../common/errors/app-error.js';
 import { ErrorCode } from '../common/errors/error-code.js';
 import type { Principal, RequestContext } from '../common/http/principal.js';
 import { success, type SuccessDto } from '../common/http/success.dto.js';
+import { boundedCountSql, countOfPage } from '../common/query/count.js';
 import { compileListQuery, type FieldMap, type ListQueryInput } from '../common/query/odata-to-sql.js';
 import { User } from '../users/user.entity.js';
 import { UsersService } from '../users/users.service.js';
@@ -191,24 +192,20 @@ export class MembersService {
   }
 
   /**
-   * One round trip: the count rides on the page's rows as an uncorrelated subquery (run once); only
-   * a page with no rows, past the first match or of size 0, asks for the count on its own.
+   * One round trip: the (bounded) count rides on the page's rows as an uncorrelated subquery (run
+   * once); only a page with no rows, past the first match or of size 0, asks for it on its own.
    */
   async list(access: AccountAccess, query: ListQueryInput): Promise<MemberListDto> {
     const params: unknown[] = [access.accountId];
     const compiled = compileListQuery(query, MEMBER_FIELDS, params, { defaultOrder: 'm.id ASC', tiebreak: 'm.id' });
     const where = `m.account_id = $1 AND (${compiled.where})`;
     const from = 'memberships m JOIN users u ON u.id = m.user_id';
-    const count = `SELECT count(*)::int AS count FROM ${from} WHERE ${where}`;
-    const rows: Record<string, any>[] = await this.dataSource.query(
-      `SELECT u.id, u.email, u.first_name, u.last_name, m.roles, m.status, m.created_at, (${count}) AS total
+    const rows: (Record<string, any> & { total: number })[] = await this.dataSource.query(
+      `SELECT u.id, u.email, u.first_name, u.last_name, m.roles, m.status, m.created_at, (${boundedCountSql(from, where)}) AS total
          FROM ${from} WHERE ${where} ORDER BY ${compiled.orderBy} LIMIT ${compiled.limit} OFFSET ${compiled.offset}`,
       params,
     );
-    let total: number;
-    if (rows.length) total = rows[0].total;
-    else if (compiled.offset === 0 && compiled.limit > 0) total = 0;
-    else [{ count: total }] = await this.dataSource.query(count, params);
+    const total = await countOfPage((sql, p) => this.dataSource.query(sql, p), rows, compiled, from, where, params);
     return { value: rows.map(toMemberDto), count: total };
   }
 

@@ -1,4 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { COUNT_DESCRIPTION } from '../../common/query/count.js';
 import { Type } from 'class-transformer';
 import { IsIn, IsObject, ValidateNested } from 'class-validator';
 import { BoundedString, EmailField, PasswordField } from '../../common/validation/fields.js';
@@ -92,7 +93,7 @@ export class AccountListDto {
   @ApiProperty({ type: [AccountDto] })
   value: AccountDto[];
 
-  @ApiProperty({ description: 'How many accounts match the filter', example: 1 })
+  @ApiProperty({ description: COUNT_DESCRIPTION, example: 1 })
   count: number;
 }
 

@@ -1,4 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
+import { COUNT_DESCRIPTION } from '../../common/query/count.js';
 
 export class AuditEventDto {
   @ApiProperty({ example: 42 })
@@ -39,6 +40,6 @@ export class AuditEventListDto {
   @ApiProperty({ type: [AuditEventDto] })
   value: AuditEventDto[];
 
-  @ApiProperty({ example: 1 })
+  @ApiProperty({ description: COUNT_DESCRIPTION, example: 1 })
   count: number;
 }

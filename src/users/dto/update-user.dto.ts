@@ -1,4 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { COUNT_DESCRIPTION } from '../../common/query/count.js';
 import { IsBoolean, IsIn, IsString, MaxLength } from 'class-validator';
 import { BoundedString, PasswordField } from '../../common/validation/fields.js';
 import { OptionalNotNull } from '../../common/validation/optional.js';
@@ -42,6 +43,6 @@ export class UserListDto {
   @ApiProperty({ type: [UserDto] })
   value: UserDto[];
 
-  @ApiProperty({ example: 1 })
+  @ApiProperty({ description: COUNT_DESCRIPTION, example: 1 })
   count: number;
 }
