@@ -308,7 +308,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The caller's live sessions */
+        /**
+         * The caller's live sessions
+         * @description OData `$filter` on createdAt, lastUsedAt, expiresAt, userAgent, ip. Most recently used first.
+         */
         get: operations["AuthController_sessions"];
         put?: never;
         post?: never;
@@ -574,7 +577,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Your API tokens (never their secrets) */
+        /**
+         * Your API tokens (never their secrets)
+         * @description OData `$filter` on name, userId, accountId, createdAt, lastUsedAt, expiresAt, revokedAt (`revokedAt eq null`: the live ones). Newest first.
+         */
         get: operations["TokensController_list"];
         put?: never;
         /**
@@ -653,7 +659,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The API tokens limited to this account (the account's managers) */
+        /**
+         * The API tokens limited to this account (the account's managers)
+         * @description OData `$filter` on name, userId, accountId, createdAt, lastUsedAt, expiresAt, revokedAt (`revokedAt eq null`: the live ones). Newest first.
+         */
         get: operations["TokensController_listForAccount"];
         put?: never;
         post?: never;
@@ -3577,7 +3586,16 @@ export interface operations {
     };
     AuthController_sessions: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description OData filter, e.g. `name eq 'Acme'` or `startswith(name, 'Ac') and status eq 'active'` */
+                $filter?: string;
+                /** @description Sort order, e.g. `createdAt desc` */
+                $orderby?: string;
+                /** @description Number of records to skip */
+                $skip?: number;
+                /** @description Number of records to return (default 20, at most 100) */
+                $top?: number;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -3592,7 +3610,7 @@ export interface operations {
                     "application/json": components["schemas"]["SessionListDto"];
                 };
             };
-            /** @description VALIDATION_FAILED */
+            /** @description INVALID_FILTER, VALIDATION_FAILED */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3603,6 +3621,15 @@ export interface operations {
             };
             /** @description UNAUTHENTICATED */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description HEADERS_TOO_LARGE */
+            431: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4909,7 +4936,16 @@ export interface operations {
     };
     TokensController_list: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description OData filter, e.g. `name eq 'Acme'` or `startswith(name, 'Ac') and status eq 'active'` */
+                $filter?: string;
+                /** @description Sort order, e.g. `createdAt desc` */
+                $orderby?: string;
+                /** @description Number of records to skip */
+                $skip?: number;
+                /** @description Number of records to return (default 20, at most 100) */
+                $top?: number;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -4924,7 +4960,7 @@ export interface operations {
                     "application/json": components["schemas"]["TokenListDto"];
                 };
             };
-            /** @description VALIDATION_FAILED */
+            /** @description INVALID_FILTER, VALIDATION_FAILED */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4935,6 +4971,15 @@ export interface operations {
             };
             /** @description UNAUTHENTICATED */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description HEADERS_TOO_LARGE */
+            431: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5317,7 +5362,16 @@ export interface operations {
     };
     TokensController_listForAccount: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description OData filter, e.g. `name eq 'Acme'` or `startswith(name, 'Ac') and status eq 'active'` */
+                $filter?: string;
+                /** @description Sort order, e.g. `createdAt desc` */
+                $orderby?: string;
+                /** @description Number of records to skip */
+                $skip?: number;
+                /** @description Number of records to return (default 20, at most 100) */
+                $top?: number;
+            };
             header?: never;
             path: {
                 /** @description Account id */
@@ -5335,7 +5389,11 @@ export interface operations {
                     "application/json": components["schemas"]["TokenListDto"];
                 };
             };
-            /** @description VALIDATION_FAILED */
+            /**
+             * @description INVALID_FILTER, VALIDATION_FAILED
+             *
+             *     VALIDATION_FAILED
+             */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5373,6 +5431,15 @@ export interface operations {
             };
             /** @description URI_TOO_LONG */
             414: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description HEADERS_TOO_LARGE */
+            431: {
                 headers: {
                     [name: string]: unknown;
                 };

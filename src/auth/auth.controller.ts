@@ -1,10 +1,11 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Post } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { RateLimited } from './abuse/rate-limit.guard.js';
 import { ApiAcceptedResponse, ApiBearerAuth, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ErrorCode } from '../common/errors/error-code.js';
 import { ApiErrors } from '../common/http/api-errors.decorator.js';
 import { CurrentPrincipal, CurrentRequestContext, type Principal, type RequestContext } from '../common/http/principal.js';
 import { Public } from '../common/http/public.decorator.js';
+import { ListQueryDto } from '../common/query/list-query.dto.js';
 import { UuidPipe } from '../common/validation/ids.js';
 import { AuthService } from './auth.service.js';
 import { SuccessDto } from '../common/http/success.dto.js';
@@ -104,11 +105,14 @@ export class AuthController {
 
   @Get('sessions')
   @ApiBearerAuth()
-  @ApiOperation({ summary: "The caller's live sessions" })
+  @ApiOperation({
+    summary: "The caller's live sessions",
+    description: 'OData `$filter` on createdAt, lastUsedAt, expiresAt, userAgent, ip. Most recently used first.',
+  })
   @ApiOkResponse({ type: SessionListDto })
-  @ApiErrors(ErrorCode.UNAUTHENTICATED)
-  sessions(@CurrentPrincipal() principal: Principal): Promise<SessionListDto> {
-    return this.auth.listSessions(principal);
+  @ApiErrors(ErrorCode.UNAUTHENTICATED, ErrorCode.INVALID_FILTER)
+  sessions(@CurrentPrincipal() principal: Principal, @Query() query: ListQueryDto): Promise<SessionListDto> {
+    return this.auth.listSessions(principal, query);
   }
 
   @Delete('sessions/:id')

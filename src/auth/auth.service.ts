@@ -7,6 +7,7 @@ import { Clock } from '../common/clock/clock.js';
 import { AppError } from '../common/errors/app-error.js';
 import { ErrorCode } from '../common/errors/error-code.js';
 import type { Principal, RequestContext } from '../common/http/principal.js';
+import type { ListQueryInput } from '../common/query/odata-to-sql.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { toUserDto } from '../users/dto/user.dto.js';
 import { User } from '../users/user.entity.js';
@@ -151,9 +152,9 @@ export class AuthService {
     return { ...toUserDto(user), memberships: user.memberships };
   }
 
-  async listSessions(principal: Principal): Promise<SessionListDto> {
-    const sessions = await this.sessions.listLive(principal.userId);
-    const value = sessions.map((s) => ({
+  async listSessions(principal: Principal, query: ListQueryInput): Promise<SessionListDto> {
+    const sessions = await this.sessions.listLive(principal.userId, query);
+    const value = sessions.value.map((s) => ({
       id: s.id,
       createdAt: s.createdAt.toISOString(),
       lastUsedAt: s.lastUsedAt.toISOString(),
@@ -162,7 +163,7 @@ export class AuthService {
       ip: s.ip,
       current: s.id === principal.sessionId,
     }));
-    return { value, count: value.length };
+    return { value, count: sessions.count };
   }
 
   async revokeSession(principal: Principal, sessionId: string): Promise<void> {

@@ -4,11 +4,19 @@ import { randomUUID } from 'node:crypto';
 import type { DataSource, EntityManager } from 'typeorm';
 import { Clock } from '../common/clock/clock.js';
 import type { Principal, RequestContext } from '../common/http/principal.js';
+import { compileListQuery, type FieldMap, type ListQueryInput } from '../common/query/odata-to-sql.js';
 import { randomSecret, sha256Hex } from '../common/security/secrets.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
-import { Session } from './session.entity.js';
 
 const REFRESH_TOKEN_PREFIX = 'acs_rt_';
+
+const SESSION_FIELDS: FieldMap = {
+  createdAt: { column: 's.created_at', type: 'datetime' },
+  lastUsedAt: { column: 's.last_used_at', type: 'datetime' },
+  expiresAt: { column: 's.expires_at', type: 'datetime' },
+  userAgent: { column: 's.user_agent', type: 'string' },
+  ip: { column: 's.ip', type: 'string' },
+};
 
 export interface IssuedSession {
   sessionId: string;
@@ -111,15 +119,20 @@ export class SessionsService {
     );
   }
 
-  async listLive(userId: number): Promise<SessionView[]> {
-    return this.dataSource.getRepository(Session).query(
-      `SELECT id, created_at AS "createdAt", last_used_at AS "lastUsedAt", expires_at AS "expiresAt",
-              user_agent AS "userAgent", ip
-         FROM sessions
-        WHERE user_id = $1 AND revoked_at IS NULL AND expires_at > $2
-        ORDER BY last_used_at DESC`,
-      [userId, this.clock.now()],
-    );
+  /** The user's live sessions matching the OData query, most recently used first, and how many match. */
+  async listLive(userId: number, query: ListQueryInput): Promise<{ value: SessionView[]; count: number }> {
+    const params: unknown[] = [userId, this.clock.now()];
+    const compiled = compileListQuery(query, SESSION_FIELDS, params, { defaultOrder: 's.last_used_at DESC', tiebreak: 's.id' });
+    const where = `s.user_id = $1 AND s.revoked_at IS NULL AND s.expires_at > $2 AND (${compiled.where})`;
+    const [value, [{ count }]] = await Promise.all([
+      this.dataSource.query<SessionView[]>(
+        `SELECT s.id, s.created_at AS "createdAt", s.last_used_at AS "lastUsedAt", s.expires_at AS "expiresAt", s.user_agent AS "userAgent", s.ip
+           FROM sessions s WHERE ${where} ORDER BY ${compiled.orderBy} LIMIT ${compiled.limit} OFFSET ${compiled.offset}`,
+        params,
+      ),
+      this.dataSource.query<{ count: number }[]>(`SELECT count(*)::int AS count FROM sessions s WHERE ${where}`, params),
+    ]);
+    return { value, count };
   }
 
   /**

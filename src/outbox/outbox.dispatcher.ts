@@ -24,9 +24,10 @@ interface ClaimedMessage {
 
 /**
  * Delivers the outbox (mails and webhook events): a round every `OUTBOX_POLL_MS`, or at once when
- * kicked. Each round claims due messages in one statement (`FOR UPDATE SKIP LOCKED`, then `locked_until`), so that two
- * instances never take the same one, and delivers them with no transaction open. A failure is
- * retried with exponential backoff; after 10 attempts the message is `failed`.
+ * kicked. Each round claims due messages in one statement (`FOR UPDATE SKIP LOCKED`, then
+ * `locked_until`), so that two instances never take the same one, and delivers them with no
+ * transaction open. A failure is retried with exponential backoff; after 10 attempts (or at once
+ * when retrying is pointless, such as a paused webhook) the message is `failed`.
  */
 @Injectable()
 export class OutboxDispatcher implements OnApplicationBootstrap, BeforeApplicationShutdown {

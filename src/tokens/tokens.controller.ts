@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Post } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { RateLimited } from '../auth/abuse/rate-limit.guard.js';
 import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import { PlatformAdmin } from '../auth/guards/platform-admin.guard.js';
@@ -6,11 +6,14 @@ import { ErrorCode } from '../common/errors/error-code.js';
 import { ApiErrors } from '../common/http/api-errors.decorator.js';
 import { CurrentPrincipal, CurrentRequestContext, type Principal, type RequestContext } from '../common/http/principal.js';
 import { SuccessDto } from '../common/http/success.dto.js';
+import { ListQueryDto } from '../common/query/list-query.dto.js';
 import { IdPipe, UuidPipe } from '../common/validation/ids.js';
 import { CurrentAccess, RequireAccountRole } from '../memberships/account-role.guard.js';
 import type { AccountAccess } from '../memberships/memberships.service.js';
 import { CreatedTokenDto, CreateTokenDto, IntrospectDto, IntrospectionDto, TokenDto, TokenListDto } from './dto/token.dto.js';
 import { TokensService } from './tokens.service.js';
+
+const TOKEN_FILTER_HELP = 'OData `$filter` on name, userId, accountId, createdAt, lastUsedAt, expiresAt, revokedAt (`revokedAt eq null`: the live ones). Newest first.';
 
 @ApiTags('API tokens')
 @ApiBearerAuth()
@@ -31,10 +34,11 @@ export class TokensController {
   }
 
   @Get('tokens')
-  @ApiOperation({ summary: 'Your API tokens (never their secrets)' })
+  @ApiOperation({ summary: 'Your API tokens (never their secrets)', description: TOKEN_FILTER_HELP })
   @ApiOkResponse({ type: TokenListDto })
-  list(@CurrentPrincipal() principal: Principal): Promise<TokenListDto> {
-    return this.tokens.listOwn(principal);
+  @ApiErrors(ErrorCode.INVALID_FILTER)
+  list(@CurrentPrincipal() principal: Principal, @Query() query: ListQueryDto): Promise<TokenListDto> {
+    return this.tokens.listOwn(principal, query);
   }
 
   @Post('tokens/introspect')
@@ -85,11 +89,12 @@ export class TokensController {
 
   @Get('accounts/:id/tokens')
   @RequireAccountRole('manage')
-  @ApiOperation({ summary: "The API tokens limited to this account (the account's managers)" })
+  @ApiOperation({ summary: "The API tokens limited to this account (the account's managers)", description: TOKEN_FILTER_HELP })
   @ApiParam({ name: 'id', type: 'integer', description: 'Account id' })
   @ApiOkResponse({ type: TokenListDto })
-  listForAccount(@CurrentAccess() access: AccountAccess): Promise<TokenListDto> {
-    return this.tokens.listForAccount(access);
+  @ApiErrors(ErrorCode.INVALID_FILTER)
+  listForAccount(@CurrentAccess() access: AccountAccess, @Query() query: ListQueryDto): Promise<TokenListDto> {
+    return this.tokens.listForAccount(access, query);
   }
 
   @Delete('accounts/:id/tokens/:tokenId')

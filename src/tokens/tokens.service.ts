@@ -10,6 +10,7 @@ import { AppError } from '../common/errors/app-error.js';
 import { ErrorCode } from '../common/errors/error-code.js';
 import type { Principal, RequestContext } from '../common/http/principal.js';
 import { success, type SuccessDto } from '../common/http/success.dto.js';
+import { compileListQuery, type FieldMap, type ListQueryInput } from '../common/query/odata-to-sql.js';
 import { sha256Hex } from '../common/security/secrets.js';
 import type { AccountAccess } from '../memberships/memberships.service.js';
 import { MembershipsService } from '../memberships/memberships.service.js';
@@ -26,6 +27,16 @@ export interface NewApiToken {
   expiresAt?: Date | null;
   restrictions?: TokenRestrictions | null;
 }
+
+const TOKEN_FIELDS: FieldMap = {
+  name: { column: 't.name', type: 'string' },
+  userId: { column: 't.user_id', type: 'integer' },
+  accountId: { column: 't.account_id', type: 'integer' },
+  createdAt: { column: 't.created_at', type: 'datetime' },
+  lastUsedAt: { column: 't.last_used_at', type: 'datetime' },
+  expiresAt: { column: 't.expires_at', type: 'datetime' },
+  revokedAt: { column: 't.revoked_at', type: 'datetime' },
+};
 
 /** API tokens: minted once, stored only as SHA-256, listed and revoked by their owners and account managers. */
 @Injectable()
@@ -104,12 +115,12 @@ export class TokensService {
     });
   }
 
-  async listOwn(principal: Principal): Promise<TokenListDto> {
-    return this.listWhere({ userId: principal.userId });
+  async listOwn(principal: Principal, query: ListQueryInput): Promise<TokenListDto> {
+    return this.list('t.user_id', principal.userId, query);
   }
 
-  async listForAccount(access: AccountAccess): Promise<TokenListDto> {
-    return this.listWhere({ accountId: access.accountId });
+  async listForAccount(access: AccountAccess, query: ListQueryInput): Promise<TokenListDto> {
+    return this.list('t.account_id', access.accountId, query);
   }
 
   async getOwn(principal: Principal, id: string): Promise<TokenDto> {
@@ -159,9 +170,21 @@ export class TokensService {
     };
   }
 
-  private async listWhere(where: { userId?: number; accountId?: number }): Promise<TokenListDto> {
-    const tokens = await this.dataSource.getRepository(ApiToken).find({ where, order: { createdAt: 'DESC', id: 'ASC' }, take: 1000 });
-    return { value: tokens.map(toTokenDto), count: tokens.length };
+  /** Tokens of a user or an account matching the OData query, newest first (never their secrets). */
+  private async list(scope: 't.user_id' | 't.account_id', id: number, query: ListQueryInput): Promise<TokenListDto> {
+    const params: unknown[] = [id];
+    const compiled = compileListQuery(query, TOKEN_FIELDS, params, { defaultOrder: 't.created_at DESC', tiebreak: 't.id' });
+    const where = `${scope} = $1 AND (${compiled.where})`;
+    const [rows, [{ count }]] = await Promise.all([
+      this.dataSource.query<ApiToken[]>(
+        `SELECT t.id, t.name, t.user_id AS "userId", t.account_id AS "accountId", t.secret_hint AS "secretHint", t.created_at AS "createdAt",
+                t.last_used_at AS "lastUsedAt", t.expires_at AS "expiresAt", t.revoked_at AS "revokedAt", t.restrictions
+           FROM api_tokens t WHERE ${where} ORDER BY ${compiled.orderBy} LIMIT ${compiled.limit} OFFSET ${compiled.offset}`,
+        params,
+      ),
+      this.dataSource.query<{ count: number }[]>(`SELECT count(*)::int AS count FROM api_tokens t WHERE ${where}`, params),
+    ]);
+    return { value: rows.map(toTokenDto), count };
   }
 
   private async revokeWhere(principal: Principal, context: RequestContext, where: { id: string; userId?: number; accountId?: number }): Promise<SuccessDto> {

@@ -90,13 +90,13 @@ export class WebhooksService {
     const where = `w.account_id = $1 AND (${compiled.where})`;
     const [rows, [{ count }]] = await Promise.all([
       this.dataSource.query(
-        `SELECT w.id, w.account_id, w.url, w.events, w.description, w.active, w.created_at, w.updated_at
+        `SELECT w.id, w.account_id AS "accountId", w.url, w.events, w.description, w.active, w.created_at AS "createdAt", w.updated_at AS "updatedAt"
            FROM webhooks w WHERE ${where} ORDER BY ${compiled.orderBy} LIMIT ${compiled.limit} OFFSET ${compiled.offset}`,
         params,
       ),
       this.dataSource.query(`SELECT count(*)::int AS count FROM webhooks w WHERE ${where}`, params),
     ]);
-    return { value: rows.map(fromRow), count };
+    return { value: rows.map(toWebhookDto), count };
   }
 
   async get(access: AccountAccess, id: string): Promise<WebhookDto> {
@@ -205,7 +205,7 @@ async function dropPendingDeliveries(em: EntityManager, webhookId: string): Prom
   await em.query(`UPDATE outbox SET status = 'failed', last_error = 'The webhook was disabled' WHERE webhook_id = $1 AND status = 'pending'`, [webhookId]);
 }
 
-function toWebhookDto(webhook: Webhook): WebhookDto {
+function toWebhookDto(webhook: Omit<Webhook, 'secretSealed'>): WebhookDto {
   return {
     id: webhook.id,
     accountId: webhook.accountId,
@@ -215,19 +215,6 @@ function toWebhookDto(webhook: Webhook): WebhookDto {
     active: webhook.active,
     createdAt: webhook.createdAt.toISOString(),
     updatedAt: webhook.updatedAt.toISOString(),
-  };
-}
-
-function fromRow(row: Record<string, any>): WebhookDto {
-  return {
-    id: row.id,
-    accountId: row.account_id,
-    url: row.url,
-    events: row.events,
-    description: row.description,
-    active: row.active,
-    createdAt: row.created_at.toISOString(),
-    updatedAt: row.updated_at.toISOString(),
   };
 }
 

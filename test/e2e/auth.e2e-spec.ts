@@ -273,6 +273,21 @@ describe('auth', () => {
       expect((await t.http.get('/api/auth/sessions', token)).body.count).toBe(1);
     });
 
+    it('filters and pages the list with OData, counting every match', async () => {
+      const { user, password, token } = await createLoggedInUser(t);
+      for (const agent of ['cli/1.0', 'cli/2.0']) {
+        const login = await t.http.request('POST', '/api/auth/login', { email: user.email, password }, { headers: { 'user-agent': agent } });
+        expect(login.status).toBe(200);
+      }
+      const q = (query: Record<string, string>) => `/api/auth/sessions?${new URLSearchParams(query)}`;
+      const cli = await t.http.get(q({ $filter: "startswith(userAgent, 'cli/')", $orderby: 'userAgent', $top: '1' }), token);
+      expect(cli.status).toBe(200);
+      expect({ count: cli.body.count, agents: cli.body.value.map((s: { userAgent: string }) => s.userAgent) }).toEqual({ count: 2, agents: ['cli/1.0'] });
+      expect((await t.http.get('/api/auth/sessions', token)).body.count).toBe(3);
+      const bad = await t.http.get(q({ $filter: 'refreshTokenHash eq null' }), token);
+      expect([bad.status, bad.body.code]).toEqual([400, 'INVALID_FILTER']);
+    });
+
     it("answers 404 SESSION_NOT_FOUND for another user's session and leaves it alive", async () => {
       const mine = await createLoggedInUser(t);
       const theirs = await createLoggedInUser(t);

@@ -2,7 +2,6 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { DataSource } from 'typeorm';
 import { createApp } from '../../src/app.factory.js';
 import { APP_CONFIG, type AppConfig, loadConfig } from '../../src/config/app-config.js';
@@ -14,6 +13,7 @@ import { WebhookSender } from '../../src/outbox/webhook-sender.js';
 import { createTestDatabase } from '../setup/database.js';
 import { startSmtpServer, type TestSmtpServer } from '../setup/smtp.js';
 import { startTestApp, TEST_JWT_SECRET, type TestApp } from '../setup/test-app.js';
+import { eventually } from '../setup/eventually.js';
 
 interface OutboxRow {
   id: string;
@@ -28,16 +28,6 @@ interface OutboxRow {
 let sequence = 0;
 const uniqueSubject = (label: string) => `${label} ${process.pid}-${++sequence}`;
 
-/** Reads until `done` holds (the dispatcher works in the background), or fails after the timeout. */
-async function eventually<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 5000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (done(value)) return value;
-    if (Date.now() > deadline) throw new Error(`Not reached within ${timeoutMs} ms; last: ${JSON.stringify(value)}`);
-    await sleep(20);
-  }
-}
 
 function outboxHelpers(get: () => TestApp) {
   const rowsOf = (subject: string): Promise<OutboxRow[]> =>

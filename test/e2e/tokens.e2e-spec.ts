@@ -4,6 +4,7 @@ import { createPublicKey, generateKeyPairSync, createHmac } from 'node:crypto';
 import { createAccount, createAccountMember, createMember, createPlatformAdmin, type TestUser, tokenFor } from '../factories/account.factory.js';
 import { createTestDatabase } from '../setup/database.js';
 import { startTestApp, TEST_JWT_SECRET, type TestApp } from '../setup/test-app.js';
+import { waitFor } from '../setup/eventually.js';
 
 describe('API tokens', () => {
   let t: TestApp;
@@ -52,6 +53,26 @@ describe('API tokens', () => {
     const audit = await t.db.query(`SELECT * FROM audit_events WHERE target_id = $1`, [created.body.id]);
     expect(audit).toHaveLength(1);
     expect(JSON.stringify(audit)).not.toContain(secret.slice(8, 30));
+  });
+
+  it('lists with OData: filter, order, pages and a count of all matches; an unknown or secret field is INVALID_FILTER', async () => {
+    const me = await createMember(t);
+    const [a, b, c] = [await mint(me, { name: 'alpha' }), await mint(me, { name: 'beta' }), await mint(me, { name: 'gamma' })];
+    expect((await t.http.delete(`/api/tokens/${b.id}`, me.token)).status).toBe(200);
+    const q = (query: Record<string, string>) => `/api/tokens?${new URLSearchParams(query)}`;
+
+    const live = await t.http.get(q({ $filter: 'revokedAt eq null', $orderby: 'name desc', $top: '1' }), me.token);
+    expect(live.status).toBe(200);
+    expect({ count: live.body.count, ids: live.body.value.map((x: { id: string }) => x.id) }).toEqual({ count: 2, ids: [c.id] });
+    const next = await t.http.get(q({ $filter: 'revokedAt eq null', $orderby: 'name desc', $top: '1', $skip: '1' }), me.token);
+    expect(next.body.value.map((x: { id: string }) => x.id)).toEqual([a.id]);
+    const named = await t.http.get(q({ $filter: "startswith(name, 'be')" }), me.token);
+    expect(named.body).toMatchObject({ count: 1, value: [{ id: b.id, revokedAt: expect.any(String) }] });
+
+    for (const filter of ['secretHash eq null', 'bogus eq 1', "name eq 'unterminated"]) {
+      const res = await t.http.get(q({ $filter: filter }), me.token);
+      expect({ filter, status: res.status, code: res.body.code }).toEqual({ filter, status: 400, code: 'INVALID_FILTER' });
+    }
   });
 
   it('authenticates as its user, and a revoked token fails on the next request', async () => {
@@ -315,10 +336,3 @@ describe('ES256 access tokens and the JWKS', () => {
   });
 });
 
-async function waitFor(check: () => Promise<boolean>, timeoutMs = 3000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}

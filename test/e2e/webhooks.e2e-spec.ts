@@ -5,6 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { verifyWebhookSignature } from '../../src/outbox/webhook-signature.js';
 import { type AccountWithMembers, createAccountMember, createAccountWithMembers, createMember } from '../factories/account.factory.js';
 import { startTestApp, type TestApp } from '../setup/test-app.js';
+import { eventually } from '../setup/eventually.js';
 
 interface Received {
   path: string;
@@ -47,15 +48,6 @@ class Receiver {
   }
 }
 
-async function eventually<T>(read: () => T | Promise<T>, done: (value: T) => boolean, timeoutMs = 5000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (done(value)) return value;
-    if (Date.now() > deadline) throw new Error(`Not reached within ${timeoutMs} ms; last: ${JSON.stringify(value)}`);
-    await sleep(20);
-  }
-}
 
 let pathSequence = 0;
 const uniquePath = () => `/hook-${++pathSequence}`;
