@@ -960,7 +960,10 @@ export interface components {
         };
         MemberListDto: {
             value: components["schemas"]["MemberDto"][];
-            /** @example 1 */
+            /**
+             * @description How many match the filter: exact up to 10,000; past that, the database's estimate
+             * @example 1
+             */
             count: number;
         };
         AddUserDto: {
@@ -1140,7 +1143,10 @@ export interface components {
         };
         InvitationListDto: {
             value: components["schemas"]["InvitationDto"][];
-            /** @example 1 */
+            /**
+             * @description How many match the filter: exact up to 10,000; past that, the database's estimate
+             * @example 1
+             */
             count: number;
         };
         RegisterDto: {
@@ -1269,7 +1275,10 @@ export interface components {
         };
         SessionListDto: {
             value: components["schemas"]["SessionDto"][];
-            /** @example 1 */
+            /**
+             * @description How many match the filter: exact up to 10,000; past that, the database's estimate
+             * @example 1
+             */
             count: number;
         };
         JwksDto: {
@@ -1658,7 +1667,10 @@ export interface components {
         };
         TokenListDto: {
             value: components["schemas"]["TokenDto"][];
-            /** @example 1 */
+            /**
+             * @description How many match the filter: exact up to 10,000; past that, the database's estimate
+             * @example 1
+             */
             count: number;
         };
         IntrospectDto: {
@@ -1762,7 +1774,10 @@ export interface components {
         };
         WebhookListDto: {
             value: components["schemas"]["WebhookDto"][];
-            /** @example 1 */
+            /**
+             * @description How many match the filter: exact up to 10,000; past that, the database's estimate
+             * @example 1
+             */
             count: number;
         };
         UpdateWebhookDto: {
@@ -1866,7 +1881,10 @@ export interface components {
         };
         WebhookDeliveryListDto: {
             value: components["schemas"]["WebhookDeliveryDto"][];
-            /** @example 1 */
+            /**
+             * @description How many match the filter: exact up to 10,000; past that, the database's estimate
+             * @example 1
+             */
             count: number;
         };
         HealthDto: {

@@ -2,7 +2,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { Injectable } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
 import { compileListQuery, type FieldMap, type ListQueryInput } from '../common/query/odata-to-sql.js';
-import { answerCount, boundedCountSql } from '../common/query/count.js';
+import { pageWithCount } from '../common/query/count.js';
 import { readReplica } from '../database/replica.js';
 import type { AuditEventDto, AuditEventListDto } from './dto/audit-event.dto.js';
 
@@ -29,18 +29,15 @@ export class AuditQuery {
     }
     const compiled = compileListQuery(query, AUDIT_FIELDS, params, { defaultOrder: 'e.id DESC', tiebreak: 'e.id' });
     const where = [...scope, `(${compiled.where})`].join(' AND ');
-    const [rows, [{ count }]] = await Promise.all([
-      readReplica(
-        this.dataSource,
-        `SELECT e.id, e.action, e.actor_user_id, e.actor_token_id, e.account_id, e.target_type, e.target_id, e.data, e.ip,
-                e.request_id, e.created_at
-           FROM audit_events e WHERE ${where} ORDER BY ${compiled.orderBy} LIMIT ${compiled.limit} OFFSET ${compiled.offset}`,
-        params,
-      ),
-      readReplica(this.dataSource, boundedCountSql('audit_events e', where), params),
-    ]);
-    const total = await answerCount((sql, p) => readReplica(this.dataSource, sql, p), count, 'audit_events e', where, params);
-    return { value: rows.map(toAuditEventDto), count: total };
+    const { rows, count } = await pageWithCount<Record<string, any>>(
+      (sql, p) => readReplica(this.dataSource, sql, p),
+      'e.id, e.action, e.actor_user_id, e.actor_token_id, e.account_id, e.target_type, e.target_id, e.data, e.ip, e.request_id, e.created_at',
+      'audit_events e',
+      where,
+      compiled,
+      params,
+    );
+    return { value: rows.map(toAuditEventDto), count };
   }
 }
 

@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import type { DataSource, EntityManager } from 'typeorm';
 import { Clock } from '../common/clock/clock.js';
 import type { Principal, RequestContext } from '../common/http/principal.js';
+import { pageWithCount } from '../common/query/count.js';
 import { compileListQuery, type FieldMap, type ListQueryInput } from '../common/query/odata-to-sql.js';
 import { randomSecret, sha256Hex } from '../common/security/secrets.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
@@ -124,15 +125,15 @@ export class SessionsService {
     const params: unknown[] = [userId, this.clock.now()];
     const compiled = compileListQuery(query, SESSION_FIELDS, params, { defaultOrder: 's.last_used_at DESC', tiebreak: 's.id' });
     const where = `s.user_id = $1 AND s.revoked_at IS NULL AND s.expires_at > $2 AND (${compiled.where})`;
-    const [value, [{ count }]] = await Promise.all([
-      this.dataSource.query<SessionView[]>(
-        `SELECT s.id, s.created_at AS "createdAt", s.last_used_at AS "lastUsedAt", s.expires_at AS "expiresAt", s.user_agent AS "userAgent", s.ip
-           FROM sessions s WHERE ${where} ORDER BY ${compiled.orderBy} LIMIT ${compiled.limit} OFFSET ${compiled.offset}`,
-        params,
-      ),
-      this.dataSource.query<{ count: number }[]>(`SELECT count(*)::int AS count FROM sessions s WHERE ${where}`, params),
-    ]);
-    return { value, count };
+    const { rows, count } = await pageWithCount<SessionView>(
+      (sql, p) => this.dataSource.query(sql, p),
+      's.id, s.created_at AS "createdAt", s.last_used_at AS "lastUsedAt", s.expires_at AS "expiresAt", s.user_agent AS "userAgent", s.ip',
+      'sessions s',
+      where,
+      compiled,
+      params,
+    );
+    return { value: rows, count };
   }
 
   /**

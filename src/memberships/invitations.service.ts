@@ -11,6 +11,7 @@ import { AppError } from '../common/errors/app-error.js';
 import { ErrorCode } from '../common/errors/error-code.js';
 import type { Principal, RequestContext } from '../common/http/principal.js';
 import { success, type SuccessDto } from '../common/http/success.dto.js';
+import { pageWithCount } from '../common/query/count.js';
 import { compileListQuery, type FieldMap, type ListQueryInput } from '../common/query/odata-to-sql.js';
 import { randomSecret, sha256Hex } from '../common/security/secrets.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
@@ -123,15 +124,14 @@ export class InvitationsService {
     const params: unknown[] = [this.clock.now(), access.accountId];
     const compiled = compileListQuery(query, INVITATION_FIELDS, params, { defaultOrder: 'i.id DESC', tiebreak: 'i.id' });
     const where = `i.account_id = $2 AND (${compiled.where})`;
-    const [rows, [{ count }]] = await Promise.all([
-      this.dataSource.query(
-        `SELECT i.id, i.email, i.roles, ${STATUS_SQL} AS status, i.user_id, i.invited_by_id, i.send_count,
-                i.expires_at, i.accepted_at, i.revoked_at, i.created_at
-           FROM ${FROM} WHERE ${where} ORDER BY ${compiled.orderBy} LIMIT ${compiled.limit} OFFSET ${compiled.offset}`,
-        params,
-      ),
-      this.dataSource.query(`SELECT count(*)::int AS count FROM ${FROM} WHERE ${where}`, params),
-    ]);
+    const { rows, count } = await pageWithCount<Record<string, any>>(
+      (sql, p) => this.dataSource.query(sql, p),
+      `i.id, i.email, i.roles, ${STATUS_SQL} AS status, i.user_id, i.invited_by_id, i.send_count, i.expires_at, i.accepted_at, i.revoked_at, i.created_at`,
+      FROM,
+      where,
+      compiled,
+      params,
+    );
     return { value: rows.map(toInvitationDto), count };
   }
 

@@ -10,6 +10,7 @@ import { AppError } from '../common/errors/app-error.js';
 import { ErrorCode } from '../common/errors/error-code.js';
 import type { Principal, RequestContext } from '../common/http/principal.js';
 import { success, type SuccessDto } from '../common/http/success.dto.js';
+import { pageWithCount } from '../common/query/count.js';
 import { compileListQuery, type FieldMap, type ListQueryInput } from '../common/query/odata-to-sql.js';
 import { sha256Hex } from '../common/security/secrets.js';
 import type { AccountAccess } from '../memberships/memberships.service.js';
@@ -175,15 +176,15 @@ export class TokensService {
     const params: unknown[] = [id];
     const compiled = compileListQuery(query, TOKEN_FIELDS, params, { defaultOrder: 't.created_at DESC', tiebreak: 't.id' });
     const where = `${scope} = $1 AND (${compiled.where})`;
-    const [rows, [{ count }]] = await Promise.all([
-      this.dataSource.query<ApiToken[]>(
-        `SELECT t.id, t.name, t.user_id AS "userId", t.account_id AS "accountId", t.secret_hint AS "secretHint", t.created_at AS "createdAt",
-                t.last_used_at AS "lastUsedAt", t.expires_at AS "expiresAt", t.revoked_at AS "revokedAt", t.restrictions
-           FROM api_tokens t WHERE ${where} ORDER BY ${compiled.orderBy} LIMIT ${compiled.limit} OFFSET ${compiled.offset}`,
-        params,
-      ),
-      this.dataSource.query<{ count: number }[]>(`SELECT count(*)::int AS count FROM api_tokens t WHERE ${where}`, params),
-    ]);
+    const { rows, count } = await pageWithCount<ApiToken>(
+      (sql, p) => this.dataSource.query(sql, p),
+      `t.id, t.name, t.user_id AS "userId", t.account_id AS "accountId", t.secret_hint AS "secretHint", t.created_at AS "createdAt",
+       t.last_used_at AS "lastUsedAt", t.expires_at AS "expiresAt", t.revoked_at AS "revokedAt", t.restrictions`,
+      'api_tokens t',
+      where,
+      compiled,
+      params,
+    );
     return { value: rows.map(toTokenDto), count };
   }
 

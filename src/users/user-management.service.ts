@@ -11,7 +11,7 @@ import { ErrorCode } from '../common/errors/error-code.js';
 import type { Principal, RequestContext } from '../common/http/principal.js';
 import { success, type SuccessDto } from '../common/http/success.dto.js';
 import { compileListQuery, type FieldMap, type ListQueryInput } from '../common/query/odata-to-sql.js';
-import { answerCount, boundedCountSql } from '../common/query/count.js';
+import { pageWithCount } from '../common/query/count.js';
 import { readReplica } from '../database/replica.js';
 import { toUserDto, type UserDto } from './dto/user.dto.js';
 import type { AdminUpdateUserDto, ChangePasswordDto, UpdateMeDto, UserListDto } from './dto/update-user.dto.js';
@@ -51,16 +51,8 @@ export class UserManagementService {
   async list(query: ListQueryInput): Promise<UserListDto> {
     const params: unknown[] = [];
     const compiled = compileListQuery(query, USER_FIELDS, params, { defaultOrder: 'u.id ASC', tiebreak: 'u.id' });
-    const [rows, [{ count }]] = await Promise.all([
-      readReplica<User[]>(
-        this.dataSource,
-        `SELECT ${USER_COLUMNS} FROM users u WHERE ${compiled.where} ORDER BY ${compiled.orderBy} LIMIT ${compiled.limit} OFFSET ${compiled.offset}`,
-        params,
-      ),
-      readReplica<{ count: number }[]>(this.dataSource, boundedCountSql('users u', compiled.where), params),
-    ]);
-    const total = await answerCount((sql, p) => readReplica(this.dataSource, sql, p), count, 'users u', compiled.where, params);
-    return { value: rows.map(toUserDto), count: total };
+    const { rows, count } = await pageWithCount<User>((sql, p) => readReplica(this.dataSource, sql, p), USER_COLUMNS, 'users u', compiled.where, compiled, params);
+    return { value: rows.map(toUserDto), count };
   }
 
   async updateMe(principal: Principal, dto: UpdateMeDto, context: RequestContext): Promise<UserDto> {

@@ -7,6 +7,7 @@ import { AppError } from '../common/errors/app-error.js';
 import { ErrorCode } from '../common/errors/error-code.js';
 import type { Principal, RequestContext } from '../common/http/principal.js';
 import { success, type SuccessDto } from '../common/http/success.dto.js';
+import { pageWithCount } from '../common/query/count.js';
 import { compileListQuery, type FieldMap, type ListQueryInput } from '../common/query/odata-to-sql.js';
 import { SecretBox } from '../common/security/secret-box.js';
 import { randomSecret } from '../common/security/secrets.js';
@@ -88,14 +89,14 @@ export class WebhooksService {
     const params: unknown[] = [access.accountId];
     const compiled = compileListQuery(query, WEBHOOK_FIELDS, params, { defaultOrder: 'w.created_at ASC', tiebreak: 'w.id' });
     const where = `w.account_id = $1 AND (${compiled.where})`;
-    const [rows, [{ count }]] = await Promise.all([
-      this.dataSource.query(
-        `SELECT w.id, w.account_id AS "accountId", w.url, w.events, w.description, w.active, w.created_at AS "createdAt", w.updated_at AS "updatedAt"
-           FROM webhooks w WHERE ${where} ORDER BY ${compiled.orderBy} LIMIT ${compiled.limit} OFFSET ${compiled.offset}`,
-        params,
-      ),
-      this.dataSource.query(`SELECT count(*)::int AS count FROM webhooks w WHERE ${where}`, params),
-    ]);
+    const { rows, count } = await pageWithCount<Webhook>(
+      (sql, p) => this.dataSource.query(sql, p),
+      'w.id, w.account_id AS "accountId", w.url, w.events, w.description, w.active, w.created_at AS "createdAt", w.updated_at AS "updatedAt"',
+      'webhooks w',
+      where,
+      compiled,
+      params,
+    );
     return { value: rows.map(toWebhookDto), count };
   }
 
@@ -154,14 +155,14 @@ export class WebhooksService {
     const params: unknown[] = [id];
     const compiled = compileListQuery(query, DELIVERY_FIELDS, params, { defaultOrder: 'o.id DESC', tiebreak: 'o.id' });
     const where = `o.webhook_id = $1 AND (${compiled.where})`;
-    const [rows, [{ count }]] = await Promise.all([
-      this.dataSource.query(
-        `SELECT o.id, o.status, o.attempts, o.response_status, o.last_error, o.created_at, o.next_attempt_at, o.sent_at, o.payload
-           FROM outbox o WHERE ${where} ORDER BY ${compiled.orderBy} LIMIT ${compiled.limit} OFFSET ${compiled.offset}`,
-        params,
-      ),
-      this.dataSource.query(`SELECT count(*)::int AS count FROM outbox o WHERE ${where}`, params),
-    ]);
+    const { rows, count } = await pageWithCount<Record<string, any>>(
+      (sql, p) => this.dataSource.query(sql, p),
+      'o.id, o.status, o.attempts, o.response_status, o.last_error, o.created_at, o.next_attempt_at, o.sent_at, o.payload',
+      'outbox o',
+      where,
+      compiled,
+      params,
+    );
     return { value: rows.map(toDeliveryDto), count };
   }
 

@@ -1,4 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
+import { COUNT_DESCRIPTION } from '../../common/query/count.js';
 import { ACCOUNT_ROLES, type AccountRole } from '../../memberships/account-role.js';
 import { MEMBERSHIP_STATUSES, type MembershipStatus } from '../../memberships/membership.entity.js';
 import { UserDto } from '../../users/dto/user.dto.js';
@@ -49,6 +50,6 @@ export class SessionListDto {
   @ApiProperty({ type: [SessionDto] })
   value: SessionDto[];
 
-  @ApiProperty({ example: 1 })
+  @ApiProperty({ description: COUNT_DESCRIPTION, example: 1 })
   count: number;
 }

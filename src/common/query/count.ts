@@ -1,3 +1,5 @@
+import type { CompiledListQuery } from './odata-to-sql.js';
+
 /**
  * List counts, bounded: a count is exact up to `EXACT_COUNT_LIMIT` matches; past that (a platform
  * administrator listing a million accounts, say) counting every match would cost more than the
@@ -12,10 +14,30 @@ export function boundedCountSql(from: string, where: string): string {
   return `SELECT count(*)::int AS count FROM (SELECT 1 FROM ${from} WHERE ${where} LIMIT ${EXACT_COUNT_LIMIT + 1}) matches`;
 }
 
-type Query = (sql: string, params: unknown[]) => Promise<any[]>;
+/** Runs SQL on some connection: the data source, a replica, a transaction. */
+export type Query = (sql: string, params: unknown[]) => Promise<any[]>;
+
+/**
+ * One page of `SELECT <select> FROM <from> WHERE <where>` in the compiled order, and the bounded
+ * count of all its matches, side by side: what every list endpoint answers.
+ */
+export async function pageWithCount<T>(
+  query: Query,
+  select: string,
+  from: string,
+  where: string,
+  page: CompiledListQuery,
+  params: unknown[],
+): Promise<{ rows: T[]; count: number }> {
+  const [rows, [{ count }]] = await Promise.all([
+    query(`SELECT ${select} FROM ${from} WHERE ${where} ORDER BY ${page.orderBy} LIMIT ${page.limit} OFFSET ${page.offset}`, params),
+    query(boundedCountSql(from, where), params),
+  ]);
+  return { rows, count: await answerCount(query, count, from, where, params) };
+}
 
 /** The count to answer for a bounded count: itself up to the limit, else the planner's estimate. */
-export async function answerCount(query: Query, counted: number, from: string, where: string, params: unknown[]): Promise<number> {
+async function answerCount(query: Query, counted: number, from: string, where: string, params: unknown[]): Promise<number> {
   if (counted <= EXACT_COUNT_LIMIT) return counted;
   const [row] = await query(`EXPLAIN (FORMAT JSON) SELECT 1 FROM ${from} WHERE ${where}`, params);
   const plan = (typeof row['QUERY PLAN'] === 'string' ? JSON.parse(row['QUERY PLAN']) : row['QUERY PLAN']) as { Plan: { 'Plan Rows': number } }[];

@@ -1,4 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { COUNT_DESCRIPTION } from '../../common/query/count.js';
 import { ArrayMaxSize, ArrayMinSize, ArrayUnique, IsArray, IsIn, IsInt, Max, Min } from 'class-validator';
 import { BoundedString, EmailField, PasswordField } from '../../common/validation/fields.js';
 import { MAX_ID } from '../../common/validation/ids.js';
@@ -125,7 +126,7 @@ export class MemberListDto {
   @ApiProperty({ type: [MemberDto] })
   value: MemberDto[];
 
-  @ApiProperty({ example: 1 })
+  @ApiProperty({ description: COUNT_DESCRIPTION, example: 1 })
   count: number;
 }
 
@@ -168,6 +169,6 @@ export class InvitationListDto {
   @ApiProperty({ type: [InvitationDto] })
   value: InvitationDto[];
 
-  @ApiProperty({ example: 1 })
+  @ApiProperty({ description: COUNT_DESCRIPTION, example: 1 })
   count: number;
 }

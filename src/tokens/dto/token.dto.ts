@@ -1,4 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { COUNT_DESCRIPTION } from '../../common/query/count.js';
 import { Type } from 'class-transformer';
 import { ArrayMaxSize, IsArray, IsBoolean, IsDateString, IsInt, IsObject, IsString, Max, MaxLength, Min, ValidateNested } from 'class-validator';
 import { BoundedString } from '../../common/validation/fields.js';
@@ -87,7 +88,7 @@ export class TokenListDto {
   @ApiProperty({ type: [TokenDto] })
   value: TokenDto[];
 
-  @ApiProperty({ example: 1 })
+  @ApiProperty({ description: COUNT_DESCRIPTION, example: 1 })
   count: number;
 }
 

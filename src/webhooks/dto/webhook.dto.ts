@@ -1,4 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { COUNT_DESCRIPTION } from '../../common/query/count.js';
 import { ArrayMaxSize, ArrayMinSize, ArrayUnique, IsArray, IsBoolean, IsIn, IsString, IsUrl, MaxLength } from 'class-validator';
 import { BoundedString } from '../../common/validation/fields.js';
 import { OptionalNotNull, OptionalNullable } from '../../common/validation/optional.js';
@@ -110,7 +111,7 @@ export class WebhookListDto {
   @ApiProperty({ type: [WebhookDto] })
   value: WebhookDto[];
 
-  @ApiProperty({ example: 1 })
+  @ApiProperty({ description: COUNT_DESCRIPTION, example: 1 })
   count: number;
 }
 
@@ -171,6 +172,6 @@ export class WebhookDeliveryListDto {
   @ApiProperty({ type: [WebhookDeliveryDto] })
   value: WebhookDeliveryDto[];
 
-  @ApiProperty({ example: 1 })
+  @ApiProperty({ description: COUNT_DESCRIPTION, example: 1 })
   count: number;
 }
